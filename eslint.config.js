@@ -53,7 +53,13 @@ export default tseslint.config(
           ],
         },
       ],
-      'no-restricted-globals': ['error', { name: 'Date', message: 'jobs/calc takes dates as arguments (YYYY-MM-DD strings); no clock.' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'jobs/calc has no clock: take the instant as an argument.' },
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'jobs/calc has no clock: take the instant as an argument.' },
+        { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'jobs/calc is deterministic: take a seed.' },
+        { selector: "MemberExpression[object.name='console']", message: 'jobs/calc has no logger.' },
+      ],
     },
   },
 );
