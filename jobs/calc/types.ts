@@ -1,0 +1,23 @@
+/**
+ * Plain data types shared by every module in jobs/calc.
+ *
+ * Everything here is serialisable data: dates are New York calendar dates as 'YYYY-MM-DD' strings,
+ * numbers are JS doubles (the database layer rounds when it stores them).
+ */
+
+/** A New York calendar date, 'YYYY-MM-DD'. Lexicographic order equals chronological order. */
+export type IsoDate = string;
+
+/** One daily close (split-adjusted). */
+export interface Bar {
+  date: IsoDate;
+  close: number;
+}
+
+/**
+ * A symbol's daily closes: a plain array sorted strictly ascending by date (no duplicate dates),
+ * holding only finite, positive closes. A plain array keeps it cheap to build from database rows and
+ * to pass across layers; lookups by date use binary search (`lastCloseOnOrBefore`, `indexOnOrBefore`
+ * in returns.ts), so they are O(log n). Build one from unsorted or dirty rows with `toPriceSeries`.
+ */
+export type PriceSeries = readonly Bar[];
