@@ -1,0 +1,60 @@
+import type { Config } from '../server/config.js';
+import type { Logger } from '../server/logger.js';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded.js';
+import { createKnex, describeDatabaseUrl, migrateLatest, type Knex } from './knex.js';
+
+export interface Database {
+  knex: Knex;
+  url: string;
+  kind: 'external' | 'embedded';
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to DATABASE_URL, or starts the embedded PostgreSQL when it is not set, then migrates.
+ * Says which one is in use.
+ */
+export async function openDatabase(
+  config: Pick<Config, 'database'>,
+  logger: Logger,
+  options: { migrate?: boolean; poolMax?: number; applicationName?: string } = {},
+): Promise<Database> {
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let url = config.database.url;
+  if (!url) {
+    const started = Date.now();
+    embedded = await startEmbeddedPostgres({
+      dir: config.database.embeddedDir,
+      port: config.database.embeddedPort,
+      database: 'portfolio_batch',
+      logger,
+    });
+    url = embedded.url;
+    logger.info(
+      { database: describeDatabaseUrl(url), dataDir: embedded.dir, ms: Date.now() - started },
+      'using embedded PostgreSQL (DATABASE_URL is not set)',
+    );
+  } else {
+    logger.info({ database: describeDatabaseUrl(url) }, 'using PostgreSQL from DATABASE_URL');
+  }
+  const knex = createKnex({ url, poolMax: options.poolMax, applicationName: options.applicationName });
+  try {
+    if (options.migrate ?? true) {
+      const applied = await migrateLatest(knex);
+      if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    }
+  } catch (err) {
+    await knex.destroy();
+    await embedded?.stop();
+    throw err;
+  }
+  return {
+    knex,
+    url,
+    kind: embedded ? 'embedded' : 'external',
+    async close() {
+      await knex.destroy();
+      await embedded?.stop();
+    },
+  };
+}

