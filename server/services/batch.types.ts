@@ -1,0 +1,95 @@
+/** Shapes of runs as the API and SDK see them. The pipeline writes them; the services read them. */
+
+export type RunScope = 'all' | 'portfolio';
+export type RunSource = 'cron' | 'onboarding' | 'admin' | 'settings';
+export type RunStatus = 'queued' | 'running' | 'completed' | 'partial' | 'failed';
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'partial', 'failed'];
+
+export type PhaseName = 'market_data' | 'symbol_factors' | 'symbol_metrics' | 'portfolio_analytics';
+export const PHASE_ORDER: readonly PhaseName[] = ['market_data', 'symbol_factors', 'symbol_metrics', 'portfolio_analytics'];
+
+export interface PhaseProgress {
+  status: 'pending' | 'running' | 'done' | 'skipped' | 'failed';
+  current: number;
+  total: number;
+  unit: string;
+  startedAt: string | null;
+  durationMs: number | null;
+}
+
+export interface RunCounters {
+  vendorCalls: number;
+  vendorRetries: number;
+  vendorRateLimited: number;
+  vendorCallsPlanned: number;
+  barsWritten: number;
+  symbols: number;
+  portfolios: number;
+  portfolioDates: number;
+  snapshotsWritten: number;
+  symbolFactorRows: number;
+  positionExposureRows: number;
+  portfolioExposureRows: number;
+}
+
+export interface RunWarning {
+  code: string;
+  message: string;
+  symbol?: string;
+  portfolioId?: string;
+}
+
+export interface ActivityEntry {
+  at: string;
+  message: string;
+}
+
+export interface RunStatusView {
+  runId: string;
+  scope: RunScope;
+  portfolioId: string | null;
+  source: RunSource;
+  status: RunStatus;
+  requestedFrom: string | null;
+  targetDate: string | null;
+  force: boolean;
+  createdAt: Date;
+  startedAt: Date | null;
+  heartbeatAt: Date | null;
+  finishedAt: Date | null;
+  /** 0..100 */
+  percent: number;
+  /** Seconds left, from the vendor limiter's rate and the calls left plus measured compute speed; null when unknown. */
+  etaSeconds: number | null;
+  currentPhase: PhaseName | null;
+  phases: Partial<Record<PhaseName, PhaseProgress>>;
+  counters: Partial<RunCounters>;
+  warnings: RunWarning[];
+  errorSummary: string | null;
+  activityLog: ActivityEntry[];
+  /** For a portfolio run: how far its snapshots reach versus the target date. */
+  freshness: PortfolioFreshness | null;
+}
+
+export interface PortfolioFreshness {
+  portfolioId: string;
+  lastCompleteSnapshot: string | null;
+  lastSnapshot: string | null;
+  targetDate: string;
+  tradingDaysBehind: number;
+}
+
+export interface RequestRunInput {
+  scope: RunScope;
+  portfolioId?: string;
+  /** First date to recompute (with force); YYYY-MM-DD. */
+  from?: string;
+  force?: boolean;
+  source: RunSource;
+  requestedBy?: string | null;
+}
+
+export interface RequestRunResult {
+  runId: string;
+  deduplicated: boolean;
+}
