@@ -244,6 +244,28 @@ export function nextTradingDay(d: IsoDate): IsoDate {
   return addTradingDays(d, 1);
 }
 
+const yearOffsets: number[] = [];
+
+/** Trading days from 1990-01-01 up to (not including) 1 January of `year`. */
+function yearOffset(year: number): number {
+  const i = year - MIN_YEAR;
+  for (let k = yearOffsets.length; k <= i; k++) {
+    yearOffsets.push(k === 0 ? 0 : yearOffsets[k - 1]! + yearTable(MIN_YEAR + k - 1).days.length);
+  }
+  return yearOffsets[i]!;
+}
+
+/**
+ * The position of trading day d in the sequence of all trading days since 1990 (0 for 1990-01-02),
+ * or −1 when d is not a trading day. Two trading days a < b are consecutive iff
+ * tradingDayOrdinal(b) − tradingDayOrdinal(a) = 1, which makes adjacency tests O(1).
+ */
+export function tradingDayOrdinal(d: IsoDate): number {
+  const { table, doy } = locate(d);
+  if (table.open[doy] !== 1) return -1;
+  return yearOffset(table.year) + table.before[doy]!;
+}
+
 /** d itself when it is a trading day, else the last trading day before it. */
 export function tradingDayOnOrBefore(d: IsoDate): IsoDate {
   return addTradingDays(d, 0);
