@@ -17,6 +17,7 @@ import { isTradingDay, nyDateOf, tradingDaysBetween } from '../calc/trading-cale
 import { FACTOR_PROXIES } from '../calc/factors.js';
 import type { FactorProxy } from '../calc/factors.js';
 import type { IsoDate } from '../calc/types.js';
+import { looksLikeMutualFund } from './fetch-planner.js';
 
 export const SIM_START_DATE: IsoDate = '2015-01-02';
 export const LARGE_CAPS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL', 'GOVT', 'IAU', 'IEFA', 'MUB', 'VO'] as const;
@@ -40,7 +41,7 @@ export function factorParams(etf: FactorProxy): { mu: number; sigma: number } {
 
 /** Open-end mutual funds (5 letters ending in X): no exchange bars, absent from grouped daily. */
 export function isMutualFundLike(ticker: string): boolean {
-  return /^[A-Z]{4}X$/.test(ticker);
+  return looksLikeMutualFund(ticker);
 }
 
 function fnv1a(s: string): number {
