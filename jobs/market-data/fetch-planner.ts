@@ -234,3 +234,16 @@ export function widenToCoverage(call: RangeCall, previous: CoverageWindow | unde
   }
   return call;
 }
+
+/**
+ * The rows of a grouped-daily answer that a run keeps: symbols in scope that lack that date. Grouped
+ * daily returns the whole market; storing the rest would fill the cache with symbols nobody holds.
+ */
+export function barsForScope<T>(bars: ReadonlyMap<string, T>, wanted: readonly string[]): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const symbol of wanted) {
+    const bar = bars.get(symbol);
+    if (bar !== undefined) out.set(symbol, bar);
+  }
+  return out;
+}

@@ -18,7 +18,7 @@ import {
 } from '../../db/queries/market-data.queries.js';
 import type { BarRow, PriceStatusRow } from '../../db/queries/market-data.queries.js';
 import { MarketDataAbortedError, PolygonAuthError, describeError, isMarketDataError } from './errors.js';
-import { looksLikeMutualFund, mergeCoverage, planFallbackRanges, planFetch, widenToCoverage } from './fetch-planner.js';
+import { barsForScope, looksLikeMutualFund, mergeCoverage, planFallbackRanges, planFetch, widenToCoverage } from './fetch-planner.js';
 import type { CoverageWindow, FetchPlan, RangeCall } from './fetch-planner.js';
 import { emptyCallStats } from './limiter.js';
 import type { CallLimiter, CallStats } from './limiter.js';
@@ -208,9 +208,7 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
         try {
           const res = await client.getGroupedDaily(date, { signal: controller.signal, stats });
           const rows: BarRow[] = [];
-          for (const symbol of wanted) {
-            const bar = res.bars.get(symbol);
-            if (!bar) continue;
+          for (const [symbol, bar] of barsForScope(res.bars, wanted)) {
             const r = toRows(symbol, [bar]);
             if (r.length === 0) continue;
             rows.push(...r);
