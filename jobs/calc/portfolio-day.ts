@@ -71,7 +71,10 @@ export interface SnapshotValues {
   numPositions: number;
   numLong: number;
   numShort: number;
-  /** Σ β_market,i × mv_i / equity_d; null when unknown (no betas for held positions, or equity ≤ 0). */
+  /**
+   * Σ β_market,i × mv_i / equity_d over priced positions with a market beta; null when no held
+   * position has one or equity_d ≤ 0; 0 when nothing is held.
+   */
   betaMarket: number | null;
   /** Sample std of the last 21 daily returns × √252; null until 21 exist. */
   realizedVolatility21d: number | null;
@@ -296,8 +299,9 @@ export function computePortfolioDays(input: PortfolioDaysInput): PortfolioDayRes
       });
     }
     const market = exposures.portfolio.find((e) => e.factor === 'Market Beta');
-    const anyExposure = held.some((h) => h.marketValue !== 0);
-    const betaMarket = market !== undefined ? market.exposureValue : anyExposure ? null : 0;
+    // Without any market beta among the held positions the portfolio beta is unknown, not 0; only a
+    // portfolio that holds nothing has a beta of 0.
+    const betaMarket = market !== undefined ? market.exposureValue : numPositions > 0 ? null : 0;
 
     const snapshot: SnapshotValues = {
       totalValue: equity,
