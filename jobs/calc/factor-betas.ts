@@ -23,9 +23,9 @@ import {
 } from './factors.js';
 import { RollingMoments, type CentredMoments } from './moments.js';
 import { olsFromMoments } from './ols.js';
-import { lastCloseOnOrBefore } from './returns.js';
+import { usableCloseOnOrBefore } from './returns.js';
 import { ridgeFromMoments } from './ridge.js';
-import { addTradingDays, assertIsoDate, tradingDayOrdinal } from './trading-calendar.js';
+import { assertIsoDate, tradingDayOrdinal } from './trading-calendar.js';
 import type { IsoDate, PriceSeries } from './types.js';
 
 /**
@@ -85,9 +85,6 @@ export interface FactorPanel {
   /** The series the panel was built from (identity check for the cache). */
   readonly source: readonly (PriceSeries | undefined)[];
 }
-
-/** Days without a close in the proxies or the symbol older than this many trading days make the price stale-unusable. */
-const PRICE_STALE_DAYS = 5;
 
 const panelCache = new WeakMap<Record<string, PriceSeries>, FactorPanel>();
 
@@ -256,8 +253,7 @@ export function computeSymbolBetas(input: SymbolBetasInput): SymbolBetasResult {
     while (hi < aligned.dates.length && aligned.dates[hi]! <= d) hi++;
     const n90 = Math.min(OLS_WINDOW, hi);
     const n180 = Math.min(SPREAD_WINDOW, hi);
-    const last = lastCloseOnOrBefore(input.closes, d);
-    if (last === undefined || last.date < addTradingDays(d, -PRICE_STALE_DAYS)) {
+    if (usableCloseOnOrBefore(input.closes, d) === undefined) {
       for (const f of FACTORS) miss(f, d, 'no_price', f.window === SPREAD_WINDOW ? n180 : n90);
       continue;
     }

@@ -13,7 +13,7 @@
  */
 import { computeExposures, type PortfolioExposure, type PositionExposure } from './exposures.js';
 import type { BetaLookup } from './factor-betas.js';
-import { lastCloseOnOrBefore } from './returns.js';
+import { STALE_PRICE_TRADING_DAYS, usableCloseOnOrBefore } from './returns.js';
 import { realizedVolatility } from './risk.js';
 import { addTradingDays, assertIsoDate, isTradingDay, nextTradingDay, previousTradingDay, tradingDayOnOrAfter } from './trading-calendar.js';
 import type { IsoDate, PriceSeries } from './types.js';
@@ -21,8 +21,8 @@ import type { IsoDate, PriceSeries } from './types.js';
 export type { BetaLookup } from './factor-betas.js';
 export type { PortfolioExposure, PositionExposure } from './exposures.js';
 
-/** A close older than this many trading days before d does not price a position on d. */
-export const STALE_WINDOW_TRADING_DAYS = 5;
+/** The stale-price window (5 trading days); the same rule as symbol metrics and betas. */
+export const STALE_WINDOW_TRADING_DAYS = STALE_PRICE_TRADING_DAYS;
 /** Daily returns kept in PriorState: enough for the 63-day volatility together with the new day. */
 export const RECENT_RETURNS_KEPT = 62;
 
@@ -182,11 +182,11 @@ export function computePortfolioDays(input: PortfolioDaysInput): PortfolioDayRes
     if (hit !== undefined) return hit;
     let floor = oldestUsable.get(d);
     if (floor === undefined) {
-      floor = addTradingDays(d, -STALE_WINDOW_TRADING_DAYS);
+      floor = addTradingDays(d, -STALE_PRICE_TRADING_DAYS);
       oldestUsable.set(d, floor);
     }
-    const bar = lastCloseOnOrBefore(input.closes[symbol] ?? EMPTY, d);
-    const priced = bar !== undefined && bar.date >= floor ? { price: bar.close, priceDate: bar.date, stale: bar.date !== d } : null;
+    const bar = usableCloseOnOrBefore(input.closes[symbol] ?? EMPTY, d, floor);
+    const priced = bar !== undefined ? { price: bar.close, priceDate: bar.date, stale: bar.date !== d } : null;
     priceCache.set(key, priced);
     return priced;
   };
@@ -235,7 +235,7 @@ export function computePortfolioDays(input: PortfolioDaysInput): PortfolioDayRes
           code: 'unpriced_position',
           positionId: p.id,
           symbol: p.symbol,
-          message: `${p.symbol} has no close on ${d} nor in the ${STALE_WINDOW_TRADING_DAYS} trading days before; it is not valued`,
+          message: `${p.symbol} has no close on ${d} nor in the ${STALE_PRICE_TRADING_DAYS} trading days before; it is not valued`,
         });
       } else if (current.stale) {
         warnings.push({
@@ -251,7 +251,7 @@ export function computePortfolioDays(input: PortfolioDaysInput): PortfolioDayRes
           code: 'unpriced_position',
           positionId: p.id,
           symbol: p.symbol,
-          message: `${p.symbol} has no price on ${prevDay} (nor in the ${STALE_WINDOW_TRADING_DAYS} trading days before), so its P&L on ${d} is unknown`,
+          message: `${p.symbol} has no price on ${prevDay} (nor in the ${STALE_PRICE_TRADING_DAYS} trading days before), so its P&L on ${d} is unknown`,
         });
       }
 

@@ -1,7 +1,7 @@
 /**
  * Price-series lookups and aligned daily returns (SPEC §4 "Returns").
  */
-import { tradingDayOrdinal } from './trading-calendar.js';
+import { addTradingDays, tradingDayOrdinal } from './trading-calendar.js';
 import type { Bar, IsoDate, PriceSeries } from './types.js';
 
 /**
@@ -45,6 +45,23 @@ export function lastCloseOnOrBefore(series: PriceSeries, d: IsoDate): Bar | unde
 export function closeOn(series: PriceSeries, d: IsoDate): Bar | undefined {
   const bar = lastCloseOnOrBefore(series, d);
   return bar !== undefined && bar.date === d ? bar : undefined;
+}
+
+/**
+ * A close older than this many trading days before d does not price a symbol on d (SPEC §5: the close
+ * on d, else the latest close in the previous 5 trading days, flagged stale).
+ */
+export const STALE_PRICE_TRADING_DAYS = 5;
+
+/**
+ * The close that prices a symbol on d under the stale rule: the last close on or before d if it is
+ * dated no earlier than STALE_PRICE_TRADING_DAYS trading days before d, else undefined.
+ * `oldestUsable` may be passed when the caller has already computed addTradingDays(d, −5).
+ */
+export function usableCloseOnOrBefore(series: PriceSeries, d: IsoDate, oldestUsable?: IsoDate): Bar | undefined {
+  const bar = lastCloseOnOrBefore(series, d);
+  if (bar === undefined) return undefined;
+  return bar.date >= (oldestUsable ?? addTradingDays(d, -STALE_PRICE_TRADING_DAYS)) ? bar : undefined;
 }
 
 export interface AlignedReturns {

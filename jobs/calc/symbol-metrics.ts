@@ -6,12 +6,9 @@
  * can be any day of the week.
  */
 import { addMonthsClamped, daysInMonth, isoFromParts, parseIsoParts } from './dates.js';
-import { lastCloseOnOrBefore } from './returns.js';
+import { lastCloseOnOrBefore, STALE_PRICE_TRADING_DAYS } from './returns.js';
 import { addTradingDays, assertIsoDate, previousTradingDay } from './trading-calendar.js';
 import type { Bar, IsoDate, PriceSeries } from './types.js';
-
-/** A close older than this many trading days before d does not price the symbol on d. */
-export const STALE_PRICE_TRADING_DAYS = 5;
 
 export interface SymbolMetrics {
   symbol: string;

@@ -1,0 +1,143 @@
+/**
+ * Timing of the pure analytics engine on one core. Prints figures; asserts nothing.
+ * Run: npm run bench:calc
+ */
+import { performance } from 'node:perf_hooks';
+import { computeSymbolBetas, prepareFactorPanel } from '../jobs/calc/factor-betas.js';
+import { FACTOR_PROXIES, type FactorName } from '../jobs/calc/factors.js';
+import { computePortfolioDays, type PositionInput } from '../jobs/calc/portfolio-day.js';
+import { computeSymbolMetrics } from '../jobs/calc/symbol-metrics.js';
+import { addTradingDays, tradingDaysBetween } from '../jobs/calc/trading-calendar.js';
+import type { Bar, IsoDate, PriceSeries } from '../jobs/calc/types.js';
+
+const REPS = 7;
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function series(dates: readonly IsoDate[], rnd: () => number, market: readonly number[], beta: number): Bar[] {
+  let p = 20 + rnd() * 300;
+  return dates.map((date, i) => {
+    if (i > 0) p *= 1 + beta * market[i]! + (rnd() - 0.5) * 0.02;
+    return { date, close: p };
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function time(label: string, fn: () => number): void {
+  const runs: number[] = [];
+  let units = 0;
+  for (let r = 0; r < REPS; r++) {
+    const t0 = performance.now();
+    units = fn();
+    runs.push(performance.now() - t0);
+  }
+  const first = runs[0]!;
+  console.log(
+    `${label.padEnd(64)} median ${median(runs).toFixed(1).padStart(8)} ms   first ${first.toFixed(1).padStart(8)} ms   (${units} outputs, ${REPS} runs)`,
+  );
+}
+
+const END: IsoDate = '2024-12-31';
+// Two years of history: ≥ 180 returns of lookback before the earliest backfill date, and a year for 1y returns.
+const history = tradingDaysBetween(addTradingDays(END, -(254 + 260)), END);
+const rnd = prng(20240601);
+const market = history.map(() => (rnd() - 0.5) * 0.02);
+const factorCloses: Record<string, PriceSeries> = {};
+for (const p of FACTOR_PROXIES) factorCloses[p] = series(history, rnd, market, p === 'TLT' ? -0.3 : 0.9);
+
+const universe: PriceSeries[] = Array.from({ length: 1200 }, () => series(history, rnd, market, 0.5 + rnd()));
+const backfillDates = tradingDaysBetween(addTradingDays(END, -253), END); // 254 dates
+
+console.log(`calc benchmark: Node ${process.version}, ${history.length} trading days of history per symbol`);
+
+time('betas + metrics: 1,200 symbols × 1 date', () => {
+  let out = 0;
+  for (let i = 0; i < universe.length; i++) {
+    const res = computeSymbolBetas({ symbol: `S${i}`, closes: universe[i]!, factorCloses, dates: [END] });
+    out += res.rows.length + 1;
+    computeSymbolMetrics(`S${i}`, universe[i]!, END);
+  }
+  return out;
+});
+
+time('betas + metrics: 30 symbols × 254 dates (rolling windows)', () => {
+  let out = 0;
+  for (let i = 0; i < 30; i++) {
+    const res = computeSymbolBetas({ symbol: `S${i}`, closes: universe[i]!, factorCloses, dates: backfillDates });
+    out += res.rows.length;
+    for (const d of backfillDates) {
+      computeSymbolMetrics(`S${i}`, universe[i]!, d);
+      out++;
+    }
+  }
+  return out;
+});
+
+time('betas only: 30 symbols × 254 dates, recomputed per date', () => {
+  let out = 0;
+  for (let i = 0; i < 30; i++) {
+    out += computeSymbolBetas({ symbol: `S${i}`, closes: universe[i]!, factorCloses, dates: backfillDates, rebuildEvery: 1 }).rows.length;
+  }
+  return out;
+});
+
+time('factor panel alignment (8 proxies, uncached)', () => {
+  const copy = { ...factorCloses };
+  return prepareFactorPanel(copy).dates.length;
+});
+
+// Portfolios: positions on the universe's symbols, betas from a precomputed table.
+const closes: Record<string, PriceSeries> = Object.fromEntries(universe.map((s, i) => [`S${i}`, s]));
+const betaValue = new Map<string, number>();
+const betas = (symbol: string, factor: FactorName): number | undefined => {
+  const k = `${symbol}|${factor}`;
+  let v = betaValue.get(k);
+  if (v === undefined) {
+    v = (symbol.length * 7 + factor.length) % 13 / 10;
+    betaValue.set(k, v);
+  }
+  return v;
+};
+
+function portfolio(n: number, seed: number, entryDate: IsoDate): PositionInput[] {
+  const r = prng(seed);
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${seed}-${i}`,
+    symbol: `S${Math.floor(r() * universe.length)}`,
+    quantity: Math.round((r() - 0.3) * 500),
+    entryPrice: 50,
+    entryDate,
+    exitDate: null,
+    exitPrice: null,
+    investmentClass: 'PUBLIC' as const,
+  }));
+}
+
+const prior = { date: addTradingDays(END, -1), equity: 1_000_000, cumulativePnl: 0, recentDailyReturns: Array.from({ length: 62 }, () => (rnd() - 0.5) * 0.02) };
+const books = Array.from({ length: 1000 }, (_, i) => portfolio(20, i + 1, '2024-06-03'));
+time('portfolio days: 1,000 portfolios × 20 positions × 1 day', () => {
+  let out = 0;
+  for (const positions of books) {
+    out += computePortfolioDays({ portfolio: { equityBalance: 1_000_000 }, positions, dates: [END], prior, closes, betas }).length;
+  }
+  return out;
+});
+
+const small = portfolio(13, 424242, backfillDates[0]!);
+time('portfolio days: 13 positions × 254 days', () =>
+  computePortfolioDays({ portfolio: { equityBalance: 1_000_000 }, positions: small, dates: backfillDates, prior: null, closes, betas }).length,
+);
