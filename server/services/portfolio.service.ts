@@ -1,0 +1,237 @@
+/**
+ * Portfolio use cases: onboarding (validate everything, write all-or-nothing, then request the
+ * onboarding run) and the reads the UI needs.
+ */
+import { createHash } from 'node:crypto';
+import type { Knex } from '../../db/knex.js';
+import {
+  deletePortfolioWithoutRuns,
+  findByIdempotencyKey,
+  firstOnboardingRunId,
+  getPortfolioSummary,
+  insertNewSymbols,
+  insertPortfolio,
+  insertPositions,
+  latestExposureDate,
+  listPortfolios,
+  listPositions,
+  listSnapshots,
+  portfolioFactorExposures,
+  positionFactorExposures,
+  type FactorExposureRow,
+  type PortfolioSummaryRow,
+  type PositionRow,
+  type SnapshotRow,
+} from '../../db/queries/portfolio.queries.js';
+import { isValidIsoDate, nextTradingDay, nyDateOf } from '../../jobs/calc/trading-calendar.js';
+import type { IsoDate } from '../../jobs/calc/types.js';
+import type { Logger } from '../logger.js';
+import type { Access, Viewer } from './access.js';
+import type { PortfolioFreshness, RequestRunInput, RequestRunResult } from './batch.types.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.js';
+import { validateOnboardRequest, type RawOnboardRequest, type ValidOnboardRequest } from './onboard-validation.js';
+
+/** What this service needs from the batch service. */
+export interface RunRequester {
+  requestRun(input: RequestRunInput): Promise<RequestRunResult>;
+  portfolioFreshness(portfolioId: string): Promise<PortfolioFreshness>;
+}
+
+export interface OnboardResult {
+  portfolioId: string;
+  runId: string;
+  /** True when an earlier request with the same idempotency key and body is being answered again. */
+  replayed: boolean;
+}
+
+export type PortfolioSummary = PortfolioSummaryRow;
+export type Position = PositionRow;
+export type Snapshot = SnapshotRow;
+
+export interface PortfolioDetail {
+  portfolio: PortfolioSummary;
+  positions: Position[];
+  freshness: PortfolioFreshness;
+}
+
+export interface SnapshotPage {
+  portfolioId: string;
+  snapshots: Snapshot[];
+  /** First date of the next page when the range holds more rows than the limit, else null. */
+  nextFrom: IsoDate | null;
+}
+
+export interface PositionExposure {
+  positionId: string;
+  symbol: string;
+  quantity: number;
+  factors: { factorId: number; factorName: string; beta: number; exposureDollar: number }[];
+}
+
+export interface ExposureView {
+  portfolioId: string;
+  /** The date shown; null when the portfolio has no exposures yet. */
+  date: IsoDate | null;
+  portfolio: FactorExposureRow[];
+  positions: PositionExposure[];
+}
+
+export interface PortfolioService {
+  onboard(userId: string | null, input: RawOnboardRequest): Promise<OnboardResult>;
+  list(viewer: Viewer, q?: { userId?: string; includeDeleted?: boolean; limit?: number }): Promise<PortfolioSummary[]>;
+  get(viewer: Viewer, portfolioId: string): Promise<PortfolioDetail>;
+  snapshots(viewer: Viewer, q: { portfolioId: string; from?: IsoDate; to?: IsoDate; limit: number }): Promise<SnapshotPage>;
+  exposures(viewer: Viewer, q: { portfolioId: string; date?: IsoDate }): Promise<ExposureView>;
+}
+
+export interface PortfolioServiceDeps {
+  knex: Knex;
+  batch: RunRequester;
+  access: Access;
+  logger: Logger;
+  clock: () => Date;
+}
+
+/** Hash of the normalised request: the same positions sent as CSV or JSON count as the same body. */
+export function requestHashOf(v: ValidOnboardRequest): string {
+  const body = {
+    name: v.name,
+    equityBalance: v.equityBalance,
+    currency: v.currency,
+    positions: v.positions.map((p) => [p.symbol, p.quantity, p.entryPrice, p.entryDate, p.exitDate, p.exitPrice, p.investmentClass]),
+  };
+  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
+}
+
+export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioService {
+  const { knex, batch, access, logger, clock } = deps;
+
+  async function onboardingRun(portfolioId: string, userId: string): Promise<string> {
+    const existing = await firstOnboardingRunId(knex, portfolioId);
+    if (existing) return existing;
+    const { runId } = await batch.requestRun({ scope: 'portfolio', portfolioId, source: 'onboarding', requestedBy: userId });
+    return runId;
+  }
+
+  async function replay(userId: string, key: string, hash: string): Promise<OnboardResult | undefined> {
+    const prior = await findByIdempotencyKey(knex, userId, key);
+    if (!prior) return undefined;
+    if (prior.requestHash !== hash) {
+      throw new ConflictError(
+        `Idempotency key ${JSON.stringify(key)} was already used for a different onboarding request (portfolio ${prior.id}); use a new key for a new request`,
+      );
+    }
+    // Also heals a first attempt that wrote the portfolio but failed before its run was requested.
+    return { portfolioId: prior.id, runId: await onboardingRun(prior.id, userId), replayed: true };
+  }
+
+  return {
+    async onboard(userId, input) {
+      if (userId === null) {
+        throw new ForbiddenError('Portfolios belong to users: onboard with a user token (an admin creates one with user.create)');
+      }
+      const today = nyDateOf(clock().getTime());
+      const checked = validateOnboardRequest(input, today);
+      if (!checked.ok) throw new ValidationError(checked.issues, { summary: 'Onboarding request rejected, nothing was written' });
+      const v = checked.value;
+      const hash = requestHashOf(v);
+
+      if (v.idempotencyKey) {
+        const again = await replay(userId, v.idempotencyKey, hash);
+        if (again) return again;
+      }
+
+      const written = await knex.transaction(async (trx) => {
+        const inserted = await insertPortfolio(trx, {
+          userId,
+          name: v.name,
+          currency: v.currency,
+          equityBalance: v.equityBalance,
+          inceptionDate: v.inceptionDate,
+          idempotencyKey: v.idempotencyKey,
+          requestHash: v.idempotencyKey ? hash : null,
+        });
+        if ('conflict' in inserted) return inserted;
+        await insertPositions(trx, inserted.id, v.positions);
+        await insertNewSymbols(trx, [...new Set(v.positions.map((p) => p.symbol))], today);
+        return inserted;
+      });
+
+      if ('conflict' in written) {
+        if (written.conflict === 'name') {
+          throw new ConflictError(`A portfolio named ${JSON.stringify(v.name)} already exists for this user; choose another name`);
+        }
+        // A concurrent request with the same key won the race: answer as it did.
+        const again = v.idempotencyKey ? await replay(userId, v.idempotencyKey, hash) : undefined;
+        if (again) return again;
+        throw new ConflictError('A concurrent onboarding request with the same idempotency key is in progress; retry');
+      }
+
+      const portfolioId = written.id;
+      let runId: string;
+      try {
+        ({ runId } = await batch.requestRun({ scope: 'portfolio', portfolioId, source: 'onboarding', requestedBy: userId }));
+      } catch (err) {
+        // Without its run the portfolio would sit there unprocessed: take it back out.
+        const removed = await deletePortfolioWithoutRuns(knex, portfolioId).catch((cleanupErr: unknown) => {
+          logger.error({ err: cleanupErr, portfolioId }, 'could not remove a portfolio whose onboarding run was not requested');
+          return false;
+        });
+        logger.error({ err, portfolioId, removed }, 'onboarding run request failed');
+        throw err;
+      }
+      logger.info({ portfolioId, runId, positions: v.positions.length, userId }, 'portfolio onboarded');
+      return { portfolioId, runId, replayed: false };
+    },
+
+    async list(viewer, q = {}) {
+      const userId = viewer.userId ?? q.userId;
+      return listPortfolios(knex, { userId, includeDeleted: q.includeDeleted, limit: q.limit ?? 1_000 });
+    },
+
+    async get(viewer, portfolioId) {
+      await access.assertPortfolioVisible(viewer, portfolioId);
+      const portfolio = await getPortfolioSummary(knex, portfolioId);
+      if (!portfolio) throw new NotFoundError('portfolio', portfolioId);
+      const [positions, freshness] = await Promise.all([listPositions(knex, portfolioId), batch.portfolioFreshness(portfolioId)]);
+      return { portfolio, positions, freshness };
+    },
+
+    async snapshots(viewer, q) {
+      const issues = [];
+      if (q.from !== undefined && !isValidIsoDate(q.from)) issues.push({ field: 'from', message: `${q.from} is not a calendar date between 1990 and 2100` });
+      if (q.to !== undefined && !isValidIsoDate(q.to)) issues.push({ field: 'to', message: `${q.to} is not a calendar date between 1990 and 2100` });
+      if (q.from && q.to && q.from > q.to) issues.push({ field: 'to', message: `${q.to} is before from (${q.from})` });
+      if (issues.length) throw new ValidationError(issues);
+      await access.assertPortfolioVisible(viewer, q.portfolioId);
+      const rows = await listSnapshots(knex, { ...q, limit: q.limit + 1 });
+      const more = rows.length > q.limit;
+      const page = more ? rows.slice(0, q.limit) : rows;
+      const last = page[page.length - 1];
+      return { portfolioId: q.portfolioId, snapshots: page, nextFrom: more && last ? nextTradingDay(last.date) : null };
+    },
+
+    async exposures(viewer, q) {
+      if (q.date !== undefined && !isValidIsoDate(q.date)) {
+        throw new ValidationError([{ field: 'date', message: `${q.date} is not a calendar date between 1990 and 2100` }]);
+      }
+      await access.assertPortfolioVisible(viewer, q.portfolioId);
+      const date = q.date ?? (await latestExposureDate(knex, q.portfolioId));
+      if (!date) return { portfolioId: q.portfolioId, date: null, portfolio: [], positions: [] };
+      const [portfolio, rows] = await Promise.all([
+        portfolioFactorExposures(knex, q.portfolioId, date),
+        positionFactorExposures(knex, q.portfolioId, date),
+      ]);
+      const byPosition = new Map<string, PositionExposure>();
+      for (const r of rows) {
+        let p = byPosition.get(r.positionId);
+        if (!p) {
+          p = { positionId: r.positionId, symbol: r.symbol, quantity: r.quantity, factors: [] };
+          byPosition.set(r.positionId, p);
+        }
+        p.factors.push({ factorId: r.factorId, factorName: r.factorName, beta: r.betaValue, exposureDollar: r.exposureDollar });
+      }
+      return { portfolioId: q.portfolioId, date, portfolio, positions: [...byPosition.values()] };
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { initTRPC } from '@trpc/server';
+import superjson from 'superjson';
+import { parseBearer } from '../services/auth.js';
+import { ForbiddenError } from '../services/errors.js';
+import type { Context } from './context.js';
+import { errorDetailsOf, toTRPCError } from './error-map.js';
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  // Never include stacks, whatever NODE_ENV says.
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const details = errorDetailsOf(error);
+    const { stack: _stack, ...data } = shape.data as typeof shape.data & { stack?: string };
+    // Errors that never reached the error map (e.g. a request the adapter could not parse into a
+    // call) keep tRPC's own safe message, except internal ones, whose message may be anything.
+    const message = shape.data.code === 'INTERNAL_SERVER_ERROR' && !details ? 'Internal server error' : shape.message;
+    return { ...shape, message, data: { ...data, ...(details ?? {}) } };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+const mapErrors = t.middleware(async ({ ctx, next, path }) => {
+  const result = await next();
+  if (!result.ok) throw toTRPCError(result.error, ctx.services.logger, path);
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapErrors);
+
+/** Any caller with a valid token: a user (their own data) or an admin (everything). */
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const token = parseBearer(ctx.authorization);
+  const principal = await ctx.services.auth.authenticate(token);
+  return next({ ctx: { ...ctx, principal } });
+});
+
+export const adminProcedure = authedProcedure.use(async ({ ctx, next }) => {
+  if (ctx.principal.role !== 'admin') throw new ForbiddenError('This procedure needs an admin token');
+  return next({ ctx });
+});
+
+/** Procedures that start work: limited per caller per minute. */
+export const triggerProcedure = authedProcedure.use(async ({ ctx, next }) => {
+  const p = ctx.principal;
+  ctx.services.triggerLimiter.hit(p.userId ?? `admin:${p.tokenId ?? 'env'}`);
+  return next({ ctx });
+});

@@ -1,0 +1,12 @@
+import { router } from '../init.js';
+import { batchRouter } from './batch.router.js';
+import { portfolioRouter } from './portfolio.router.js';
+import { userRouter } from './user.router.js';
+
+export const appRouter = router({
+  portfolio: portfolioRouter,
+  batch: batchRouter,
+  user: userRouter,
+});
+
+export type AppRouter = typeof appRouter;
