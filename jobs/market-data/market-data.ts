@@ -216,7 +216,9 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
             if (!set) received.set(symbol, (set = new Set()));
             set.add(date);
           }
-          result.barsWritten += await upsertBars(db, rows);
+          // Read-modify-write of the total only after the await: workers run concurrently.
+          const written = await upsertBars(db, rows);
+          result.barsWritten += written;
           for (const r of rows) fetchedBars.set(r.symbol, (fetchedBars.get(r.symbol) ?? 0) + 1);
         } catch (e) {
           // The symbols of a failed grouped call fall back to range calls below.
@@ -276,11 +278,13 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
               status = { symbol: call.symbol, status: 'unavailable', reason };
             }
           }
-          await db.transaction(async (trx) => {
-            result.barsWritten += await upsertBars(trx, rows);
+          const written = await db.transaction(async (trx) => {
+            const n = await upsertBars(trx, rows);
             await upsertCoverage(trx, [{ symbol: call.symbol, from: window.from, to: window.to }]);
             if (status) await setPriceStatus(trx, [status]);
+            return n;
           });
+          result.barsWritten += written;
           if (status) statuses.set(call.symbol, status);
           if (rows.length > 0) fetchedBars.set(call.symbol, (fetchedBars.get(call.symbol) ?? 0) + rows.length);
         } catch (e) {
