@@ -197,6 +197,7 @@ export async function up(knex: Knex): Promise<void> {
       run_id uuid NOT NULL REFERENCES batch_run_history(id) ON DELETE CASCADE,
       chunk_no integer NOT NULL CHECK (chunk_no >= 0),
       portfolio_ids uuid[] NOT NULL,
+      job_id text,
       status text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'completed', 'partial', 'failed')),
       dates_total integer NOT NULL DEFAULT 0,
       dates_done integer NOT NULL DEFAULT 0,

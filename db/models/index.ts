@@ -294,6 +294,7 @@ export class BatchRunChunkModel extends Model {
   run_id!: string;
   chunk_no!: number;
   portfolio_ids!: string[];
+  job_id!: string | null;
   status!: RunStatus;
   dates_total!: number;
   dates_done!: number;

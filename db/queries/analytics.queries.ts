@@ -1,0 +1,406 @@
+import type { Knex } from 'knex';
+import type { BetaRow } from '../../jobs/calc/factor-betas.js';
+import type { FactorName } from '../../jobs/calc/factors.js';
+import type { SymbolMetrics } from '../../jobs/calc/symbol-metrics.js';
+import type { IsoDate } from '../../jobs/calc/types.js';
+import { bulkUpsert } from './bulk.js';
+
+/** Reads and writes of the analytics tables. Plain types in and out. */
+
+export interface ScopedPortfolio {
+  id: string;
+  equityBalance: number;
+  /** Earliest entry date of its live positions. */
+  inception: IsoDate;
+}
+
+/** Live portfolios in scope that hold at least one live position, ordered by id (stable chunking). */
+export async function listPortfoliosInScope(db: Knex, portfolioId: string | null, ids?: readonly string[]): Promise<ScopedPortfolio[]> {
+  const q = db('portfolios as p')
+    .join('positions as pos', function () {
+      this.on('pos.portfolio_id', '=', 'p.id').andOnNull('pos.deleted_at');
+    })
+    .whereNull('p.deleted_at')
+    .groupBy('p.id', 'p.equity_balance')
+    .orderBy('p.id')
+    .select('p.id', 'p.equity_balance', db.raw('min(pos.entry_date)::text as inception'));
+  if (portfolioId) q.where('p.id', portfolioId);
+  if (ids) q.whereIn('p.id', ids as string[]);
+  const rows = (await q) as { id: string; equity_balance: number; inception: string }[];
+  return rows.map((r) => ({ id: r.id, equityBalance: r.equity_balance, inception: r.inception }));
+}
+
+export interface SnapshotCoverage {
+  portfolioId: string;
+  completeCount: number;
+  lastComplete: IsoDate | null;
+}
+
+/** Per portfolio: complete snapshots on or after its inception, and the latest of them (one grouped query). */
+export async function snapshotCoverage(db: Knex, portfolios: readonly ScopedPortfolio[]): Promise<Map<string, SnapshotCoverage>> {
+  const out = new Map<string, SnapshotCoverage>();
+  if (portfolios.length === 0) return out;
+  const r = await db.raw<{ rows: { portfolio_id: string; n: number; last: string | null }[] }>(
+    `SELECT s.portfolio_id, count(*)::int AS n, max(s.snapshot_date)::text AS last
+       FROM unnest(?::uuid[], ?::date[]) AS scope(portfolio_id, inception)
+       JOIN portfolio_snapshots s ON s.portfolio_id = scope.portfolio_id AND s.snapshot_date >= scope.inception AND s.is_complete
+      GROUP BY s.portfolio_id`,
+    [portfolios.map((p) => p.id), portfolios.map((p) => p.inception)],
+  );
+  for (const row of r.rows) out.set(row.portfolio_id, { portfolioId: row.portfolio_id, completeCount: row.n, lastComplete: row.last });
+  return out;
+}
+
+export async function completeSnapshotDates(db: Knex | Knex.Transaction, portfolioId: string, from: IsoDate, to: IsoDate): Promise<Set<IsoDate>> {
+  const rows = (await db('portfolio_snapshots')
+    .where({ portfolio_id: portfolioId, is_complete: true })
+    .whereBetween('snapshot_date', [from, to])
+    .select('snapshot_date')) as { snapshot_date: string }[];
+  return new Set(rows.map((r) => r.snapshot_date));
+}
+
+export interface PositionRow {
+  id: string;
+  portfolioId: string;
+  symbol: string;
+  quantity: number;
+  entryPrice: number;
+  entryDate: IsoDate;
+  exitDate: IsoDate | null;
+  exitPrice: number | null;
+  investmentClass: 'PUBLIC' | 'PRIVATE';
+}
+
+export async function loadPositions(db: Knex | Knex.Transaction, portfolioIds: readonly string[]): Promise<Map<string, PositionRow[]>> {
+  const rows = (await db('positions')
+    .whereIn('portfolio_id', portfolioIds as string[])
+    .whereNull('deleted_at')
+    .orderBy(['portfolio_id', 'entry_date', 'id'])
+    .select('id', 'portfolio_id', 'symbol', 'quantity', 'entry_price', 'entry_date', 'exit_date', 'exit_price', 'investment_class')) as {
+    id: string;
+    portfolio_id: string;
+    symbol: string;
+    quantity: number;
+    entry_price: number;
+    entry_date: string;
+    exit_date: string | null;
+    exit_price: number | null;
+    investment_class: 'PUBLIC' | 'PRIVATE';
+  }[];
+  const out = new Map<string, PositionRow[]>();
+  for (const r of rows) {
+    const list = out.get(r.portfolio_id) ?? [];
+    list.push({
+      id: r.id,
+      portfolioId: r.portfolio_id,
+      symbol: r.symbol,
+      quantity: r.quantity,
+      entryPrice: r.entry_price,
+      entryDate: r.entry_date,
+      exitDate: r.exit_date,
+      exitPrice: r.exit_price,
+      investmentClass: r.investment_class,
+    });
+    out.set(r.portfolio_id, list);
+  }
+  return out;
+}
+
+export interface PriorSnapshotState {
+  date: IsoDate;
+  equity: number;
+  cumulativePnl: number;
+  /** Up to the last 62 daily returns before and including `date`, oldest first. */
+  recentDailyReturns: number[];
+}
+
+/** The state the roll-forward continues from: the last snapshot strictly before `date`. */
+export async function loadPriorState(db: Knex | Knex.Transaction, portfolioId: string, date: IsoDate): Promise<PriorSnapshotState | null> {
+  const rows = (await db('portfolio_snapshots')
+    .where({ portfolio_id: portfolioId })
+    .where('snapshot_date', '<', date)
+    .orderBy('snapshot_date', 'desc')
+    .limit(62)
+    .select('snapshot_date', 'total_value', 'cumulative_pnl', 'daily_return')) as {
+    snapshot_date: string;
+    total_value: number;
+    cumulative_pnl: number;
+    daily_return: number;
+  }[];
+  const last = rows[0];
+  if (!last) return null;
+  return {
+    date: last.snapshot_date,
+    equity: last.total_value,
+    cumulativePnl: last.cumulative_pnl,
+    recentDailyReturns: rows.map((r) => r.daily_return).reverse(),
+  };
+}
+
+/** factor name → factor_definitions.id */
+export async function factorIds(db: Knex): Promise<Map<FactorName, number>> {
+  const rows = (await db('factor_definitions').select('id', 'name')) as { id: number; name: FactorName }[];
+  return new Map(rows.map((r) => [r.name, r.id]));
+}
+
+export async function upsertSymbolBetas(db: Knex | Knex.Transaction, ids: Map<FactorName, number>, rows: readonly BetaRow[]): Promise<number> {
+  return bulkUpsert(
+    db,
+    {
+      table: 'symbol_factor_exposures',
+      columns: [
+        { name: 'symbol', type: 'text' },
+        { name: 'factor_id', type: 'smallint' },
+        { name: 'calculation_date', type: 'date' },
+        { name: 'beta_value', type: 'numeric' },
+        { name: 'r_squared', type: 'numeric' },
+        { name: 'observations', type: 'int' },
+        { name: 'std_error', type: 'numeric' },
+        { name: 'method', type: 'text' },
+        { name: 'window', type: 'int' },
+        { name: 'quality_flag', type: 'text' },
+      ],
+      conflict: ['symbol', 'calculation_date', 'factor_id'],
+      extraUpdate: 'updated_at = now()',
+    },
+    rows.map((r) => ({
+      symbol: r.symbol,
+      factor_id: ids.get(r.factor),
+      calculation_date: r.date,
+      beta_value: r.beta,
+      r_squared: r.rSquared,
+      observations: r.observations,
+      std_error: r.stdError !== null && Number.isFinite(r.stdError) ? r.stdError : null,
+      method: r.method,
+      window: r.window,
+      quality_flag: r.qualityFlag,
+    })),
+  );
+}
+
+/** Stored betas of `symbols` on `dates`, as symbol → factor → date → beta. */
+export async function loadSymbolBetas(
+  db: Knex | Knex.Transaction,
+  symbols: readonly string[],
+  from: IsoDate,
+  to: IsoDate,
+): Promise<Map<string, Map<string, number>>> {
+  const r = await db.raw<{ rows: { symbol: string; name: FactorName; calculation_date: string; beta_value: number }[] }>(
+    `SELECT e.symbol, f.name, e.calculation_date, e.beta_value
+       FROM symbol_factor_exposures e JOIN factor_definitions f ON f.id = e.factor_id
+      WHERE e.symbol = ANY(?::text[]) AND e.calculation_date BETWEEN ? AND ?`,
+    [symbols as string[], from, to],
+  );
+  const out = new Map<string, Map<string, number>>();
+  for (const row of r.rows) {
+    let bySymbol = out.get(row.symbol);
+    if (!bySymbol) out.set(row.symbol, (bySymbol = new Map()));
+    bySymbol.set(`${row.name}|${row.calculation_date}`, row.beta_value);
+  }
+  return out;
+}
+
+export async function upsertSymbolMetrics(db: Knex | Knex.Transaction, rows: readonly SymbolMetrics[]): Promise<number> {
+  return bulkUpsert(
+    db,
+    {
+      table: 'symbol_daily_metrics',
+      columns: [
+        { name: 'symbol', type: 'text' },
+        { name: 'metrics_date', type: 'date' },
+        { name: 'price', type: 'numeric' },
+        { name: 'return_1d', type: 'numeric' },
+        { name: 'return_mtd', type: 'numeric' },
+        { name: 'return_ytd', type: 'numeric' },
+        { name: 'return_1m', type: 'numeric' },
+        { name: 'return_3m', type: 'numeric' },
+        { name: 'return_1y', type: 'numeric' },
+      ],
+      conflict: ['symbol', 'metrics_date'],
+      extraUpdate: 'updated_at = now()',
+    },
+    rows.map((m) => ({
+      symbol: m.symbol,
+      metrics_date: m.date,
+      price: m.price,
+      return_1d: m.return1d,
+      return_mtd: m.returnMtd,
+      return_ytd: m.returnYtd,
+      return_1m: m.return1m,
+      return_3m: m.return3m,
+      return_1y: m.return1y,
+    })),
+  );
+}
+
+export interface SnapshotWrite {
+  portfolioId: string;
+  date: IsoDate;
+  totalValue: number;
+  cashValue: number;
+  longValue: number;
+  shortValue: number;
+  grossExposure: number;
+  netExposure: number;
+  dailyPnl: number;
+  dailyReturn: number;
+  cumulativePnl: number;
+  numPositions: number;
+  numLong: number;
+  numShort: number;
+  betaMarket: number | null;
+  realizedVolatility21d: number | null;
+  realizedVolatility63d: number | null;
+  isComplete: boolean;
+  warnings: unknown[];
+  runId: string | null;
+}
+
+export async function upsertSnapshots(db: Knex | Knex.Transaction, rows: readonly SnapshotWrite[]): Promise<number> {
+  return bulkUpsert(
+    db,
+    {
+      table: 'portfolio_snapshots',
+      columns: [
+        { name: 'portfolio_id', type: 'uuid' },
+        { name: 'snapshot_date', type: 'date' },
+        { name: 'total_value', type: 'numeric' },
+        { name: 'cash_value', type: 'numeric' },
+        { name: 'long_value', type: 'numeric' },
+        { name: 'short_value', type: 'numeric' },
+        { name: 'gross_exposure', type: 'numeric' },
+        { name: 'net_exposure', type: 'numeric' },
+        { name: 'daily_pnl', type: 'numeric' },
+        { name: 'daily_return', type: 'numeric' },
+        { name: 'cumulative_pnl', type: 'numeric' },
+        { name: 'num_positions', type: 'int' },
+        { name: 'num_long', type: 'int' },
+        { name: 'num_short', type: 'int' },
+        { name: 'beta_market', type: 'numeric' },
+        { name: 'realized_volatility_21d', type: 'numeric' },
+        { name: 'realized_volatility_63d', type: 'numeric' },
+        { name: 'is_complete', type: 'bool' },
+        { name: 'warnings', type: 'jsonb' },
+        { name: 'run_id', type: 'uuid' },
+      ],
+      conflict: ['portfolio_id', 'snapshot_date'],
+      extraUpdate: 'updated_at = now()',
+    },
+    rows.map((s) => ({
+      portfolio_id: s.portfolioId,
+      snapshot_date: s.date,
+      total_value: s.totalValue,
+      cash_value: s.cashValue,
+      long_value: s.longValue,
+      short_value: s.shortValue,
+      gross_exposure: s.grossExposure,
+      net_exposure: s.netExposure,
+      daily_pnl: s.dailyPnl,
+      daily_return: s.dailyReturn,
+      cumulative_pnl: s.cumulativePnl,
+      num_positions: s.numPositions,
+      num_long: s.numLong,
+      num_short: s.numShort,
+      beta_market: s.betaMarket,
+      realized_volatility_21d: s.realizedVolatility21d,
+      realized_volatility_63d: s.realizedVolatility63d,
+      is_complete: s.isComplete,
+      warnings: s.warnings,
+      run_id: s.runId,
+    })),
+  );
+}
+
+export interface PositionExposureWrite {
+  positionId: string;
+  factorId: number;
+  date: IsoDate;
+  betaValue: number;
+  exposureDollar: number;
+}
+
+export async function upsertPositionExposures(db: Knex | Knex.Transaction, rows: readonly PositionExposureWrite[]): Promise<number> {
+  return bulkUpsert(
+    db,
+    {
+      table: 'position_factor_exposures',
+      columns: [
+        { name: 'position_id', type: 'uuid' },
+        { name: 'factor_id', type: 'smallint' },
+        { name: 'calculation_date', type: 'date' },
+        { name: 'beta_value', type: 'numeric' },
+        { name: 'exposure_dollar', type: 'numeric' },
+      ],
+      conflict: ['position_id', 'factor_id', 'calculation_date'],
+      extraUpdate: 'updated_at = now()',
+    },
+    rows.map((r) => ({
+      position_id: r.positionId,
+      factor_id: r.factorId,
+      calculation_date: r.date,
+      beta_value: r.betaValue,
+      exposure_dollar: r.exposureDollar,
+    })),
+  );
+}
+
+export interface PortfolioExposureWrite {
+  portfolioId: string;
+  factorId: number;
+  date: IsoDate;
+  exposureValue: number | null;
+  exposureDollar: number;
+}
+
+export async function upsertPortfolioExposures(db: Knex | Knex.Transaction, rows: readonly PortfolioExposureWrite[]): Promise<number> {
+  return bulkUpsert(
+    db,
+    {
+      table: 'factor_exposures',
+      columns: [
+        { name: 'portfolio_id', type: 'uuid' },
+        { name: 'factor_id', type: 'smallint' },
+        { name: 'calculation_date', type: 'date' },
+        { name: 'exposure_value', type: 'numeric' },
+        { name: 'exposure_dollar', type: 'numeric' },
+      ],
+      conflict: ['portfolio_id', 'factor_id', 'calculation_date'],
+      extraUpdate: 'updated_at = now()',
+    },
+    rows.map((r) => ({
+      portfolio_id: r.portfolioId,
+      factor_id: r.factorId,
+      calculation_date: r.date,
+      exposure_value: r.exposureValue,
+      exposure_dollar: r.exposureDollar,
+    })),
+  );
+}
+
+/** Removes exposure rows of dates being recomputed, so a factor that lost its beta does not keep a stale row. */
+export async function deleteExposuresFrom(db: Knex.Transaction, portfolioId: string, positionIds: readonly string[], from: IsoDate): Promise<void> {
+  await db('factor_exposures').where({ portfolio_id: portfolioId }).where('calculation_date', '>=', from).delete();
+  if (positionIds.length > 0) {
+    await db('position_factor_exposures')
+      .whereIn('position_id', positionIds as string[])
+      .where('calculation_date', '>=', from)
+      .delete();
+  }
+}
+
+/**
+ * Serialises writers of one portfolio across processes for the rest of the transaction: a
+ * portfolio run and the nightly run never write the same portfolio's rows at the same time.
+ */
+export async function lockPortfolio(trx: Knex.Transaction, portfolioId: string): Promise<void> {
+  await trx.raw(`SELECT pg_advisory_xact_lock(hashtextextended(?, 7))`, [`portfolio:${portfolioId}`]);
+}
+
+/** Symbols recorded as having no vendor prices. */
+export async function unavailableSymbols(db: Knex | Knex.Transaction, symbols: readonly string[]): Promise<Map<string, string>> {
+  const rows = (await db('symbol_universe')
+    .whereIn('symbol', symbols as string[])
+    .where({ price_status: 'unavailable' })
+    .select('symbol', 'unavailable_reason')) as { symbol: string; unavailable_reason: string }[];
+  return new Map(rows.map((r) => [r.symbol, r.unavailable_reason]));
+}

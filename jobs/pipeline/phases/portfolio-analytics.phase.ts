@@ -1,0 +1,177 @@
+import type { Knex } from 'knex';
+import {
+  completeSnapshotDates,
+  deleteExposuresFrom,
+  factorIds,
+  loadPriorState,
+  loadSymbolBetas,
+  lockPortfolio,
+  unavailableSymbols,
+  upsertPortfolioExposures,
+  upsertPositionExposures,
+  upsertSnapshots,
+} from '../../../db/queries/analytics.queries.js';
+import type { BetaLookup } from '../../calc/factor-betas.js';
+import type { FactorName } from '../../calc/factors.js';
+import { computePortfolioDays } from '../../calc/portfolio-day.js';
+import { addTradingDays, nextTradingDay, tradingDayOnOrAfter, tradingDaysBetween } from '../../calc/trading-calendar.js';
+import type { IsoDate, PriceSeries } from '../../calc/types.js';
+import type { RunWarning } from '../../../server/services/batch.types.js';
+import type { Closes, PipelineDeps } from '../deps.js';
+import type { PortfolioPlan } from '../plan-run.js';
+import { STALE_PRICE_TRADING_DAYS } from '../../calc/returns.js';
+
+export interface PortfolioOutcome {
+  portfolioId: string;
+  dates: number;
+  snapshots: number;
+  positionExposures: number;
+  portfolioExposures: number;
+  warnings: RunWarning[];
+  /** Set when nothing was left to do once the portfolio's lock was held (another run did it). */
+  skipped: boolean;
+}
+
+/** What the analytics of a group of portfolios read: closes, betas and the unavailable symbols. */
+export interface AnalyticsInputs {
+  closes: Closes;
+  betas: BetaLookup;
+  unavailable: Map<string, string>;
+  factorIds: Map<FactorName, number>;
+}
+
+/** Loads the inputs of a group of portfolios from the database (chunk jobs), reusing closes when given. */
+export async function loadAnalyticsInputs(
+  db: Knex,
+  portfolios: readonly PortfolioPlan[],
+  target: IsoDate,
+  closes: Closes | undefined,
+  loadCloses: (symbols: string[], from: IsoDate, to: IsoDate) => Promise<Closes>,
+): Promise<AnalyticsInputs> {
+  const symbols = [...new Set(portfolios.flatMap((p) => p.positions.map((x) => x.symbol)))].sort();
+  const first = portfolios.reduce<IsoDate>((m, p) => (p.firstDate < m ? p.firstDate : m), target);
+  const from = addTradingDays(first, -(STALE_PRICE_TRADING_DAYS + 1));
+  const [betaMap, unavailable, ids, loaded] = await Promise.all([
+    loadSymbolBetas(db, symbols, first, target),
+    unavailableSymbols(db, symbols),
+    factorIds(db),
+    closes ? Promise.resolve(closes) : loadCloses(symbols, from, target),
+  ]);
+  const betas: BetaLookup = (symbol, factor, date) => betaMap.get(symbol)?.get(`${factor}|${date}`);
+  return { closes: loaded, betas, unavailable, factorIds: ids };
+}
+
+/**
+ * Phases 2-6 for one portfolio, under its advisory lock, in one transaction: valuations, P&L and
+ * snapshots for every date from its first missing one to the target, position and portfolio factor
+ * exposures, risk metrics. Everything is an upsert on the natural keys.
+ */
+export async function processPortfolio(
+  deps: Pick<PipelineDeps, 'knex'>,
+  plan: PortfolioPlan,
+  target: IsoDate,
+  force: boolean,
+  inputs: AnalyticsInputs,
+  runId: string,
+): Promise<PortfolioOutcome> {
+  return deps.knex.transaction(async (trx) => {
+    await lockPortfolio(trx, plan.id);
+    let firstDate = plan.firstDate;
+    if (!force) {
+      // Another run may have written these dates while this one waited for the lock.
+      const done = await completeSnapshotDates(trx, plan.id, firstDate, target);
+      const pending = tradingDaysBetween(firstDate, target).find((d) => !done.has(d));
+      if (pending === undefined) {
+        return { portfolioId: plan.id, dates: 0, snapshots: 0, positionExposures: 0, portfolioExposures: 0, warnings: [], skipped: true };
+      }
+      firstDate = pending;
+    }
+    let prior = await loadPriorState(trx, plan.id, firstDate);
+    const inception = tradingDayOnOrAfter(plan.inception);
+    if (prior === null && firstDate > inception) firstDate = inception;
+    if (prior !== null && prior.date < inception) prior = null;
+    // The roll-forward continues from the day after the last stored snapshot, never across a hole.
+    if (prior !== null && nextTradingDay(prior.date) < firstDate) firstDate = nextTradingDay(prior.date);
+    const dates = tradingDaysBetween(firstDate, target);
+
+    const closes: Record<string, PriceSeries> = {};
+    for (const p of plan.positions) closes[p.symbol] = inputs.closes.get(p.symbol) ?? [];
+    const results = computePortfolioDays({
+      portfolio: { equityBalance: plan.equityBalance },
+      positions: plan.positions.map((p) => ({
+        id: p.id,
+        symbol: p.symbol,
+        quantity: p.quantity,
+        entryPrice: p.entryPrice,
+        entryDate: p.entryDate,
+        exitDate: p.exitDate,
+        exitPrice: p.exitPrice,
+        investmentClass: p.investmentClass,
+      })),
+      dates,
+      prior,
+      closes,
+      betas: inputs.betas,
+    });
+
+    const symbolOf = new Map(plan.positions.map((p) => [p.id, p.symbol]));
+    const warnings = new Map<string, RunWarning>();
+    const snapshots = results.map((r) => {
+      // A day is complete when nothing a later run could fetch is missing: positions whose symbol
+      // the vendor has no prices for stay unpriced for good and are reported, not retried forever.
+      const unpriced = r.warnings.filter((w) => w.code === 'unpriced_position');
+      const retryable = unpriced.filter((w) => !inputs.unavailable.has(w.symbol ?? symbolOf.get(w.positionId ?? '') ?? ''));
+      for (const w of r.warnings) {
+        if (w.code === 'stale_price' || w.code === 'missing_beta') continue;
+        const key = `${w.code}|${w.symbol ?? w.positionId ?? ''}`;
+        if (!warnings.has(key)) warnings.set(key, { code: w.code, symbol: w.symbol, portfolioId: plan.id, message: w.message });
+      }
+      return {
+        portfolioId: plan.id,
+        date: r.date,
+        ...r.snapshot,
+        isComplete: r.snapshot.isComplete || (unpriced.length > 0 && retryable.length === 0),
+        warnings: r.warnings.filter((w) => w.code !== 'missing_beta').slice(0, 20),
+        runId,
+      };
+    });
+    const positionRows = results.flatMap((r) =>
+      r.positionExposures.map((e) => ({
+        positionId: e.positionId,
+        factorId: inputs.factorIds.get(e.factor)!,
+        date: r.date,
+        betaValue: e.betaValue,
+        exposureDollar: e.exposureDollar,
+      })),
+    );
+    const portfolioRows = results.flatMap((r) =>
+      r.portfolioExposures.map((e) => ({
+        portfolioId: plan.id,
+        factorId: inputs.factorIds.get(e.factor)!,
+        date: r.date,
+        exposureValue: e.exposureValue,
+        exposureDollar: e.exposureDollar,
+      })),
+    );
+    await deleteExposuresFrom(
+      trx,
+      plan.id,
+      plan.positions.map((p) => p.id),
+      firstDate,
+    );
+    const [s, pe, fe] = [
+      await upsertSnapshots(trx, snapshots),
+      await upsertPositionExposures(trx, positionRows),
+      await upsertPortfolioExposures(trx, portfolioRows),
+    ];
+    return {
+      portfolioId: plan.id,
+      dates: dates.length,
+      snapshots: s,
+      positionExposures: pe,
+      portfolioExposures: fe,
+      warnings: [...warnings.values()],
+      skipped: false,
+    };
+  });
+}

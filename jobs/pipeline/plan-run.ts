@@ -1,0 +1,147 @@
+import type { Knex } from 'knex';
+import {
+  completeSnapshotDates,
+  listPortfoliosInScope,
+  loadPositions,
+  snapshotCoverage,
+  type PositionRow,
+  type ScopedPortfolio,
+} from '../../db/queries/analytics.queries.js';
+import { FACTOR_PROXIES, MAX_FACTOR_WINDOW } from '../calc/factors.js';
+import {
+  CALENDAR_MIN_DATE,
+  addTradingDays,
+  countTradingDays,
+  nextTradingDay,
+  tradingDayOnOrAfter,
+  tradingDaysBetween,
+} from '../calc/trading-calendar.js';
+import type { IsoDate } from '../calc/types.js';
+
+/** Trading days of price history before the first calculation date: the longest beta window plus the return that opens it. */
+export const LOOKBACK_TRADING_DAYS = MAX_FACTOR_WINDOW + 1;
+/** History before the target date that the 12-month return needs (a year of trading days plus slack for holidays). */
+export const METRICS_LOOKBACK_TRADING_DAYS = 262;
+
+export interface PortfolioPlan {
+  id: string;
+  equityBalance: number;
+  inception: IsoDate;
+  /** First date to (re)compute: its first missing date, or `from` when forced. */
+  firstDate: IsoDate;
+  /** Every trading day from firstDate to the target: the roll-forward recomputes everything after a gap. */
+  dates: IsoDate[];
+  positions: PositionRow[];
+}
+
+export interface RunPlan {
+  target: IsoDate;
+  portfolios: PortfolioPlan[];
+  /** Portfolios in scope with nothing missing. */
+  upToDate: number;
+  /** Positions' symbols of the portfolios with work, plus the factor proxies. */
+  symbols: string[];
+  /** Per symbol, the calculation dates its betas are needed for. */
+  symbolDates: Map<string, IsoDate[]>;
+  /** Price window of the market-data phase. */
+  fetchFrom: IsoDate;
+  fetchTo: IsoDate;
+}
+
+export interface PlanInput {
+  portfolioId: string | null;
+  target: IsoDate;
+  from: IsoDate | null;
+  force: boolean;
+}
+
+function firstMissingDate(required: readonly IsoDate[], complete: Set<IsoDate>): IsoDate | undefined {
+  return required.find((d) => !complete.has(d));
+}
+
+async function firstDateOf(
+  db: Knex,
+  p: ScopedPortfolio,
+  input: PlanInput,
+  coverage: { completeCount: number; lastComplete: IsoDate | null } | undefined,
+): Promise<IsoDate | undefined> {
+  const inception = tradingDayOnOrAfter(p.inception);
+  if (inception > input.target) return undefined;
+  if (input.force) {
+    const from = input.from && input.from > inception ? tradingDayOnOrAfter(input.from) : inception;
+    return from <= input.target ? from : undefined;
+  }
+  const required = countTradingDays(inception, input.target);
+  const complete = coverage?.completeCount ?? 0;
+  if (complete >= required) return undefined;
+  const last = coverage?.lastComplete ?? null;
+  // Common case: complete without gaps up to `last`, so the first missing date follows it.
+  if (last === null) return inception;
+  if (complete === countTradingDays(inception, last)) return nextTradingDay(last);
+  const days = tradingDaysBetween(inception, input.target);
+  return firstMissingDate(days, await completeSnapshotDates(db, p.id, inception, input.target));
+}
+
+/**
+ * Plans a run: the portfolios in scope with their own missing dates (a per-portfolio watermark, never
+ * a global one), the symbols those portfolios hold plus the factor proxies, the dates each symbol's
+ * betas are needed for, and the price window.
+ */
+export async function planRun(db: Knex, input: PlanInput): Promise<RunPlan> {
+  const scoped = await listPortfoliosInScope(db, input.portfolioId);
+  const coverage = input.force ? new Map() : await snapshotCoverage(db, scoped);
+  const withWork: { p: ScopedPortfolio; firstDate: IsoDate }[] = [];
+  for (const p of scoped) {
+    const firstDate = await firstDateOf(db, p, input, coverage.get(p.id));
+    if (firstDate !== undefined) withWork.push({ p, firstDate });
+  }
+  const positions = await loadPositions(
+    db,
+    withWork.map((w) => w.p.id),
+  );
+
+  const portfolios: PortfolioPlan[] = [];
+  const symbolDateSets = new Map<string, Set<IsoDate>>();
+  const allDates = new Set<IsoDate>();
+  let earliest: IsoDate = input.target;
+  for (const { p, firstDate } of withWork) {
+    const dates = tradingDaysBetween(firstDate, input.target);
+    const pos = positions.get(p.id) ?? [];
+    portfolios.push({ id: p.id, equityBalance: p.equityBalance, inception: p.inception, firstDate, dates, positions: pos });
+    if (firstDate < earliest) earliest = firstDate;
+    for (const d of dates) allDates.add(d);
+    for (const position of pos) {
+      let set = symbolDateSets.get(position.symbol);
+      if (!set) symbolDateSets.set(position.symbol, (set = new Set()));
+      for (const d of dates) {
+        if (d >= position.entryDate && (position.exitDate === null || d < position.exitDate)) set.add(d);
+      }
+    }
+  }
+  const sortedAll = [...allDates].sort();
+  const symbolDates = new Map<string, IsoDate[]>();
+  for (const [symbol, set] of symbolDateSets) symbolDates.set(symbol, [...set].sort());
+  if (portfolios.length > 0) {
+    for (const proxy of FACTOR_PROXIES) {
+      const merged = new Set([...(symbolDates.get(proxy) ?? []), ...sortedAll]);
+      symbolDates.set(proxy, [...merged].sort());
+    }
+  }
+  const symbols = portfolios.length > 0 ? [...new Set([...symbolDateSets.keys(), ...FACTOR_PROXIES])].sort() : [];
+
+  const lookbackFrom = (d: IsoDate, n: number): IsoDate => {
+    const minusN = addTradingDays(d, -Math.min(n, countTradingDays(CALENDAR_MIN_DATE, d) - 1));
+    return minusN;
+  };
+  const betaFrom = lookbackFrom(earliest, LOOKBACK_TRADING_DAYS);
+  const metricsFrom = lookbackFrom(input.target, METRICS_LOOKBACK_TRADING_DAYS);
+  return {
+    target: input.target,
+    portfolios,
+    upToDate: scoped.length - portfolios.length,
+    symbols,
+    symbolDates,
+    fetchFrom: betaFrom < metricsFrom ? betaFrom : metricsFrom,
+    fetchTo: input.target,
+  };
+}

@@ -1,0 +1,298 @@
+import type { Knex } from 'knex';
+import { listPortfoliosInScope, loadPositions } from '../../db/queries/analytics.queries.js';
+import {
+  finishChunk,
+  getChunks,
+  getRun,
+  insertChunks,
+  markChunkRunning,
+  markRunRunning,
+  recordChunkProgress,
+  setChunkJobId,
+  type ChunkRow,
+  type RunRow,
+} from '../../db/queries/runs.queries.js';
+import type { RunWarning } from '../../server/services/batch.types.js';
+import { PolygonAuthError } from '../market-data/errors.js';
+import { targetDate, tradingDaysBetween } from '../calc/trading-calendar.js';
+import type { Closes, JobControl, PipelineDeps } from './deps.js';
+import { loadAnalyticsInputs, processPortfolio, type AnalyticsInputs } from './phases/portfolio-analytics.phase.js';
+import { marketDataPhase } from './phases/market-data.phase.js';
+import { symbolFactorsPhase } from './phases/symbol-factors.phase.js';
+import { symbolMetricsPhase } from './phases/symbol-metrics.phase.js';
+import { planRun, type PortfolioPlan, type RunPlan } from './plan-run.js';
+import { overallPercent } from './progress-math.js';
+import { LockLostError, RunRecorder, ShutdownError } from './run-recorder.js';
+
+export type ExecuteOutcome = 'finished' | 'fanned-out' | 'not-runnable';
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Rethrows when the job must stop now (lock lost or shutdown): such a run is resumed, not ended. */
+function isInterruption(err: unknown): boolean {
+  return err instanceof LockLostError || err instanceof ShutdownError;
+}
+
+function checkpoint(ctl: JobControl): void {
+  if (ctl.signal.aborted) throw ctl.signal.reason instanceof Error ? ctl.signal.reason : new ShutdownError();
+}
+
+async function touch(ctl: JobControl, rec: RunRecorder): Promise<void> {
+  checkpoint(ctl);
+  await ctl.touch(overallPercent(rec.doc.phases));
+}
+
+/**
+ * Runs (or resumes) one run: plan, then the phases in SPEC §6 order, the same for every entry
+ * point. Small runs do the portfolio work inline; a run over more portfolios than a chunk fans the
+ * portfolio work out to chunk jobs after the symbol phases and finishes with its last chunk.
+ */
+export async function executeRun(deps: PipelineDeps, runId: string, ctl: JobControl): Promise<ExecuteOutcome> {
+  const row = await markRunRunning(deps.knex, runId, 'picked up by a worker');
+  if (!row) return 'not-runnable';
+  const rec = new RunRecorder(deps.knex, runId, row, deps.logger, deps.clock);
+  try {
+    return await runPhases(deps, row, rec, ctl);
+  } catch (err) {
+    if (isInterruption(err)) throw err;
+    const auth = err instanceof PolygonAuthError;
+    const summary = auth ? err.message : `run failed: ${errorMessage(err)}`;
+    deps.logger.error({ err, runId }, 'run failed');
+    for (const name of ['market_data', 'symbol_factors', 'symbol_metrics', 'portfolio_analytics'] as const) {
+      const p = rec.doc.phases[name];
+      if (p?.status === 'running') p.status = 'failed';
+    }
+    await rec.finish('failed', summary);
+    return 'finished';
+  }
+}
+
+async function runPhases(deps: PipelineDeps, row: RunRow, rec: RunRecorder, ctl: JobControl): Promise<ExecuteOutcome> {
+  const target = row.requested_to ?? targetDate(deps.clock(), deps.closeCutoff);
+  const existingChunks = await getChunks(deps.knex, row.id);
+  if (existingChunks.length > 0) {
+    // A fanned-out run resumed: its symbol phases are done; restart the chunks that did not end.
+    await enqueueOpenChunks(deps, rec, existingChunks);
+    return 'fanned-out';
+  }
+  if (row.scope === 'portfolio' && row.portfolio_id === null) {
+    await rec.finish('failed', 'the portfolio of this run was deleted');
+    return 'finished';
+  }
+  const plan = await planRun(deps.knex, { portfolioId: row.portfolio_id, target, from: row.requested_from, force: row.force });
+  rec.set('portfolios', plan.portfolios.length);
+  rec.set('symbols', plan.symbols.length);
+  rec.set('portfolioDates', plan.portfolios.reduce((n, p) => n + p.dates.length, 0));
+  rec.log(
+    `planned: ${plan.portfolios.length} portfolios with missing dates (${plan.upToDate} up to date), ${plan.symbols.length} symbols, target ${target}`,
+  );
+  if (plan.portfolios.length === 0) {
+    for (const name of ['market_data', 'symbol_factors', 'symbol_metrics', 'portfolio_analytics'] as const) {
+      rec.doc.phases[name] = { status: 'skipped', current: 0, total: 0, unit: '', startedAt: null, durationMs: 0 };
+    }
+    rec.doc.progress.note = `nothing to do: every portfolio in scope is complete up to ${target}`;
+    rec.log(rec.doc.progress.note);
+    await rec.finish('completed', null);
+    return 'finished';
+  }
+  await touch(ctl, rec);
+
+  const md = await marketDataPhase(deps, rec, plan, ctl);
+  await touch(ctl, rec);
+  const closes = await deps.marketData.loadCloses(plan.symbols, plan.fetchFrom, plan.fetchTo);
+  const sf = await symbolFactorsPhase(deps, rec, plan, closes, md.unavailable, ctl);
+  await touch(ctl, rec);
+  await symbolMetricsPhase(deps, rec, plan, closes);
+  await touch(ctl, rec);
+
+  const failures = [...new Set([...md.failedSymbols, ...sf.failedSymbols])];
+  rec.doc.progress.failedSymbols = failures;
+
+  if (plan.portfolios.length > deps.chunkSize) {
+    await fanOut(deps, rec, plan);
+    return 'fanned-out';
+  }
+  const outcome = await portfolioPhaseInline(deps, rec, plan, closes, ctl, row);
+  const partial = failures.length > 0 || outcome.failed.length > 0;
+  const summary = partial ? failureSummary(failures, outcome.failed) : null;
+  await rec.finish(partial ? 'partial' : 'completed', summary);
+  return 'finished';
+}
+
+function failureSummary(symbols: readonly string[], portfolios: readonly { portfolioId: string; error: string }[]): string {
+  const parts: string[] = [];
+  if (symbols.length > 0) parts.push(`symbols failed: ${symbols.join(', ')}`);
+  if (portfolios.length > 0) parts.push(`portfolios failed: ${portfolios.map((p) => `${p.portfolioId} (${p.error})`).join('; ')}`);
+  return parts.join('; ');
+}
+
+async function portfolioPhaseInline(
+  deps: PipelineDeps,
+  rec: RunRecorder,
+  plan: RunPlan,
+  closes: Closes,
+  ctl: JobControl,
+  row: RunRow,
+): Promise<{ failed: { portfolioId: string; error: string }[] }> {
+  await rec.startPhase('portfolio_analytics', plan.portfolios.length, 'portfolios');
+  const inputs = await loadAnalyticsInputs(deps.knex, plan.portfolios, plan.target, closes, (s, f, t) => deps.marketData.loadCloses(s, f, t));
+  const failed: { portfolioId: string; error: string }[] = [];
+  let done = 0;
+  const started = Date.now();
+  let daysDone = 0;
+  for (const p of plan.portfolios) {
+    await touch(ctl, rec);
+    const r = await runOnePortfolio(deps, p, plan.target, row.force, inputs, row.id);
+    if ('error' in r) {
+      failed.push({ portfolioId: p.id, error: r.error });
+      rec.warn({ code: 'portfolio_failure', portfolioId: p.id, message: `portfolio ${p.id}: ${r.error}` });
+    } else {
+      addOutcome(rec, r.outcome);
+      daysDone += r.outcome.dates;
+    }
+    done++;
+    const secs = (Date.now() - started) / 1000;
+    if (secs > 0) rec.doc.progress.portfolioDaysPerSecond = Math.round(daysDone / secs);
+    await rec.advance('portfolio_analytics', done);
+  }
+  await rec.endPhase('portfolio_analytics', 'done', `portfolio analytics: ${done - failed.length} of ${done} portfolios up to ${plan.target}`);
+  return { failed };
+}
+
+function addOutcome(rec: RunRecorder, o: Awaited<ReturnType<typeof processPortfolio>>): void {
+  rec.count('snapshotsWritten', o.snapshots);
+  rec.count('positionExposureRows', o.positionExposures);
+  rec.count('portfolioExposureRows', o.portfolioExposures);
+  for (const w of o.warnings) rec.warn(w);
+}
+
+async function runOnePortfolio(
+  deps: PipelineDeps,
+  p: PortfolioPlan,
+  target: string,
+  force: boolean,
+  inputs: AnalyticsInputs,
+  runId: string,
+): Promise<{ outcome: Awaited<ReturnType<typeof processPortfolio>> } | { error: string }> {
+  try {
+    return { outcome: await processPortfolio(deps, p, target, force, inputs, runId) };
+  } catch (err) {
+    if (isInterruption(err)) throw err;
+    deps.logger.error({ err, runId, portfolioId: p.id }, 'portfolio analytics failed');
+    return { error: errorMessage(err) };
+  }
+}
+
+async function fanOut(deps: PipelineDeps, rec: RunRecorder, plan: RunPlan): Promise<void> {
+  const ids = plan.portfolios.map((p) => p.id);
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += deps.chunkSize) chunks.push(ids.slice(i, i + deps.chunkSize));
+  await insertChunks(deps.knex, rec.runId, chunks);
+  rec.doc.progress.chunks = chunks.length;
+  await rec.startPhase('portfolio_analytics', ids.length, 'portfolios');
+  rec.log(`portfolio analytics fanned out to ${chunks.length} chunk jobs of up to ${deps.chunkSize} portfolios`);
+  await enqueueOpenChunks(deps, rec, await getChunks(deps.knex, rec.runId));
+}
+
+async function enqueueOpenChunks(deps: PipelineDeps, rec: RunRecorder, chunks: readonly ChunkRow[]): Promise<void> {
+  for (const c of chunks) {
+    if (c.status !== 'queued' && c.status !== 'running') continue;
+    const jobId = await deps.enqueueChunk(rec.runId, c.chunk_no);
+    await setChunkJobId(deps.knex, rec.runId, c.chunk_no, jobId);
+  }
+  await rec.flush(true);
+}
+
+/**
+ * One chunk of a fanned-out run: the portfolio work of its portfolios. The last chunk to end
+ * finishes the run.
+ */
+export async function executeChunk(deps: PipelineDeps, runId: string, chunkNo: number, ctl: JobControl): Promise<ExecuteOutcome> {
+  const run = await getRun(deps.knex, runId);
+  if (!run || (run.status !== 'running' && run.status !== 'queued')) return 'not-runnable';
+  const chunk = await markChunkRunning(deps.knex, runId, chunkNo);
+  if (!chunk) {
+    await finalizeFannedOutRun(deps, runId);
+    return 'not-runnable';
+  }
+  const target = run.requested_to ?? targetDate(deps.clock(), deps.closeCutoff);
+  const failures = [...chunk.failures];
+  const warnings: RunWarning[] = [...chunk.warnings];
+  let done = chunk.portfolios_done;
+  let datesDone = chunk.dates_done;
+  try {
+    const remaining = chunk.portfolio_ids.slice(done);
+    const plans = await chunkPlans(deps.knex, remaining, target, run);
+    const inputs = await loadAnalyticsInputs(deps.knex, plans, target, undefined, (s, f, t) => deps.marketData.loadCloses(s, f, t));
+    const byId = new Map(plans.map((p) => [p.id, p]));
+    for (const id of remaining) {
+      checkpoint(ctl);
+      await ctl.touch(Math.round((100 * done) / chunk.portfolio_ids.length));
+      const p = byId.get(id);
+      if (p) {
+        const r = await runOnePortfolio(deps, p, target, run.force, inputs, runId);
+        if ('error' in r) failures.push({ portfolioId: id, error: r.error });
+        else {
+          datesDone += r.outcome.dates;
+          for (const w of r.outcome.warnings) if (warnings.length < 200) warnings.push(w);
+        }
+      }
+      done++;
+      await recordChunkProgress(deps.knex, runId, chunkNo, { portfoliosDone: done, datesDone, failures, warnings });
+    }
+    await finishChunk(deps.knex, runId, chunkNo, failures.length > 0 ? 'partial' : 'completed');
+  } catch (err) {
+    if (isInterruption(err)) throw err;
+    deps.logger.error({ err, runId, chunkNo }, 'chunk failed');
+    failures.push({ portfolioId: chunk.portfolio_ids[done] ?? 'unknown', error: errorMessage(err) });
+    await recordChunkProgress(deps.knex, runId, chunkNo, { portfoliosDone: done, datesDone, failures, warnings });
+    await finishChunk(deps.knex, runId, chunkNo, 'failed');
+  }
+  await finalizeFannedOutRun(deps, runId);
+  return 'finished';
+}
+
+async function chunkPlans(db: Knex, ids: readonly string[], target: string, run: RunRow): Promise<PortfolioPlan[]> {
+  if (ids.length === 0) return [];
+  const scoped = (await listPortfoliosInScope(db, null, ids)).filter((p) => p.inception <= target);
+  const positions = await loadPositions(
+    db,
+    scoped.map((p) => p.id),
+  );
+  // processPortfolio re-derives the first missing date under the portfolio's lock; start from the
+  // requested date when forced, else from inception (the lock-time check skips completed dates).
+  return scoped.map((p) => {
+    const firstDate = run.force && run.requested_from && run.requested_from > p.inception ? run.requested_from : p.inception;
+    return {
+      id: p.id,
+      equityBalance: p.equityBalance,
+      inception: p.inception,
+      firstDate,
+      dates: tradingDaysBetween(firstDate, target),
+      positions: positions.get(p.id) ?? [],
+    };
+  });
+}
+
+/** Ends a fanned-out run once no chunk is open; safe to call from every chunk (the row update is conditional). */
+export async function finalizeFannedOutRun(deps: PipelineDeps, runId: string): Promise<void> {
+  const chunks = await getChunks(deps.knex, runId);
+  if (chunks.length === 0 || chunks.some((c) => c.status === 'queued' || c.status === 'running')) return;
+  const row = await getRun(deps.knex, runId);
+  if (!row || row.status !== 'running') return;
+  const rec = new RunRecorder(deps.knex, runId, row, deps.logger, deps.clock);
+  const failed = chunks.flatMap((c) => c.failures);
+  for (const c of chunks) for (const w of c.warnings) rec.warn(w);
+  for (const f of failed) rec.warn({ code: 'portfolio_failure', portfolioId: f.portfolioId, message: `portfolio ${f.portfolioId}: ${f.error}` });
+  const pa = rec.doc.phases.portfolio_analytics;
+  if (pa) {
+    pa.status = 'done';
+    pa.current = chunks.reduce((n, c) => n + c.portfolios_done, 0);
+    pa.durationMs = pa.startedAt ? deps.clock().getTime() - Date.parse(pa.startedAt) : null;
+  }
+  const failedSymbols = row.progress.failedSymbols ?? [];
+  const partial = failed.length > 0 || failedSymbols.length > 0;
+  await rec.finish(partial ? 'partial' : 'completed', partial ? failureSummary(failedSymbols, failed) : null);
+}

@@ -1,0 +1,117 @@
+import type { Knex } from 'knex';
+import { finishRun, saveRunDocument, type RunDocument, type RunRow } from '../../db/queries/runs.queries.js';
+import type { Logger } from '../../server/logger.js';
+import type { PhaseName, PhaseProgress, RunCounters, RunWarning } from '../../server/services/batch.types.js';
+
+const MAX_ACTIVITY = 60;
+const MAX_WARNINGS = 500;
+
+export class LockLostError extends Error {
+  readonly code = 'LOCK_LOST';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LockLostError';
+  }
+}
+
+export class ShutdownError extends Error {
+  readonly code = 'SHUTDOWN';
+  constructor() {
+    super('the worker is shutting down');
+    this.name = 'ShutdownError';
+  }
+}
+
+/**
+ * The run's progress document (SPEC §7) kept in memory and written to its batch_run_history row
+ * with awaited statements: at every phase change, at least once per `flushEveryMs` while work
+ * advances, and at the end. Every write also renews the heartbeat.
+ */
+export class RunRecorder {
+  readonly doc: RunDocument;
+  private lastFlush = 0;
+
+  constructor(
+    private readonly db: Knex,
+    readonly runId: string,
+    row: RunRow,
+    private readonly logger: Logger,
+    private readonly clock: () => Date,
+    private readonly flushEveryMs = 1000,
+  ) {
+    this.doc = {
+      phases: { ...row.phases },
+      counters: { ...row.counters },
+      progress: { ...row.progress },
+      warnings: [...row.warnings],
+      activityLog: [...row.activity_log],
+    };
+  }
+
+  log(message: string, fields: Record<string, unknown> = {}): void {
+    this.doc.activityLog.push({ at: this.clock().toISOString(), message });
+    if (this.doc.activityLog.length > MAX_ACTIVITY) this.doc.activityLog.splice(0, this.doc.activityLog.length - MAX_ACTIVITY);
+    this.logger.info({ runId: this.runId, ...fields }, message);
+  }
+
+  warn(w: RunWarning): void {
+    const dup = this.doc.warnings.some((x) => x.code === w.code && x.symbol === w.symbol && x.portfolioId === w.portfolioId);
+    if (!dup && this.doc.warnings.length < MAX_WARNINGS) this.doc.warnings.push(w);
+  }
+
+  count(key: keyof RunCounters, n: number): void {
+    this.doc.counters[key] = (this.doc.counters[key] ?? 0) + n;
+  }
+
+  set(key: keyof RunCounters, n: number): void {
+    this.doc.counters[key] = n;
+  }
+
+  phase(name: PhaseName): PhaseProgress | undefined {
+    return this.doc.phases[name];
+  }
+
+  async startPhase(name: PhaseName, total: number, unit: string): Promise<void> {
+    this.doc.phases[name] = { status: 'running', current: 0, total, unit, startedAt: this.clock().toISOString(), durationMs: null };
+    this.log(`phase ${name} started (${total} ${unit})`, { phase: name, total });
+    await this.flush(true);
+  }
+
+  async advance(name: PhaseName, current: number, total?: number): Promise<void> {
+    const p = this.doc.phases[name];
+    if (!p) return;
+    p.current = current;
+    if (total !== undefined) p.total = total;
+    await this.flush(false);
+  }
+
+  async endPhase(name: PhaseName, status: PhaseProgress['status'], note?: string): Promise<void> {
+    const p = this.doc.phases[name] ?? { status, current: 0, total: 0, unit: '', startedAt: this.clock().toISOString(), durationMs: null };
+    p.status = status;
+    if (status === 'done') p.current = p.total;
+    p.durationMs = p.startedAt ? this.clock().getTime() - Date.parse(p.startedAt) : null;
+    this.doc.phases[name] = p;
+    this.log(note ?? `phase ${name} ${status}`, { phase: name, status, durationMs: p.durationMs });
+    await this.flush(true);
+  }
+
+  async skipPhase(name: PhaseName, note: string): Promise<void> {
+    this.doc.phases[name] = { status: 'skipped', current: 0, total: 0, unit: '', startedAt: null, durationMs: 0 };
+    this.log(note, { phase: name });
+    await this.flush(true);
+  }
+
+  /** Writes the document (and the heartbeat); throttled unless forced. Throws LockLostError if the run ended elsewhere. */
+  async flush(force: boolean): Promise<void> {
+    const now = this.clock().getTime();
+    if (!force && now - this.lastFlush < this.flushEveryMs) return;
+    this.lastFlush = now;
+    const ok = await saveRunDocument(this.db, this.runId, this.doc);
+    if (!ok) throw new LockLostError(`run ${this.runId} is no longer running (ended or taken over elsewhere)`);
+  }
+
+  async finish(status: 'completed' | 'partial' | 'failed', errorSummary: string | null): Promise<boolean> {
+    this.log(`run ${status}${errorSummary ? `: ${errorSummary}` : ''}`, { status });
+    return finishRun(this.db, this.runId, status, this.doc, errorSummary);
+  }
+}

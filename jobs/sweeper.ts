@@ -1,0 +1,70 @@
+import type { Agenda } from 'agenda';
+import type { Knex } from 'knex';
+import { appendActivity, findStaleRuns, finishRun, getChunks, type RunRow } from '../db/queries/runs.queries.js';
+import type { Logger } from '../server/logger.js';
+
+export interface SweepOptions {
+  knex: Knex;
+  agenda: Agenda;
+  logger: Logger;
+  lockLifetimeMs: number;
+  processEveryMs: number;
+  /** Enqueues a fresh job for a run (resume). */
+  enqueueRun(runId: string): Promise<void>;
+  /** Attempts after which a run whose workers keep dying is failed instead of resumed. */
+  maxAttempts?: number;
+}
+
+export interface SweepResult {
+  checked: number;
+  alive: number;
+  resumed: string[];
+  failed: string[];
+}
+
+/** Agenda still owns the work when one of the run's jobs is pending or locked (an expired lock is retaken by Agenda itself). */
+async function hasLiveJob(agenda: Agenda, jobIds: string[]): Promise<boolean> {
+  if (jobIds.length === 0) return false;
+  const { jobs } = await agenda.queryJobs({ ids: jobIds, limit: jobIds.length });
+  return jobs.some((j) => j.state === 'running' || j.state === 'queued' || j.state === 'scheduled');
+}
+
+/**
+ * Nothing stays `running` forever: a run whose heartbeat is older than a lock lifetime and none of
+ * whose jobs Agenda still holds is resumed with a new job, or failed with the reason once it has
+ * been tried `maxAttempts` times.
+ */
+export async function sweepStaleRuns(opts: SweepOptions): Promise<SweepResult> {
+  const maxAttempts = opts.maxAttempts ?? 3;
+  const stale = await findStaleRuns(opts.knex, opts.lockLifetimeMs + 2 * opts.processEveryMs);
+  const result: SweepResult = { checked: stale.length, alive: 0, resumed: [], failed: [] };
+  for (const run of stale) {
+    const chunks = await getChunks(opts.knex, run.id);
+    const jobIds = [run.job_id, ...chunks.map((c) => c.job_id)].filter((x): x is string => !!x);
+    if (await hasLiveJob(opts.agenda, jobIds)) {
+      result.alive++;
+      continue;
+    }
+    if (run.attempts >= maxAttempts) {
+      await failRun(opts, run, `abandoned: its worker stopped ${run.attempts} times without finishing (no live job, heartbeat older than the lock lifetime)`);
+      result.failed.push(run.id);
+    } else {
+      await appendActivity(opts.knex, run.id, 'no live job and a stale heartbeat: resumed by the sweeper');
+      await opts.enqueueRun(run.id);
+      result.resumed.push(run.id);
+    }
+  }
+  if (result.checked > 0) opts.logger.info(result, 'swept stale runs');
+  return result;
+}
+
+async function failRun(opts: SweepOptions, run: RunRow, reason: string): Promise<void> {
+  await finishRun(
+    opts.knex,
+    run.id,
+    'failed',
+    { phases: run.phases, counters: run.counters, progress: run.progress, warnings: run.warnings, activityLog: [...run.activity_log, { at: new Date().toISOString(), message: reason }] },
+    reason,
+  );
+  opts.logger.warn({ runId: run.id, reason }, 'run failed by the sweeper');
+}

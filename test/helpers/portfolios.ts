@@ -1,0 +1,106 @@
+import type { Knex } from 'knex';
+import { addTradingDays } from '../../jobs/calc/trading-calendar.js';
+
+export interface SeedPosition {
+  symbol: string;
+  quantity: number;
+  entryPrice: number;
+  entryDate: string;
+  exitDate?: string;
+  exitPrice?: number;
+  investmentClass?: 'PUBLIC' | 'PRIVATE';
+}
+
+/** The onboarding sample: 8 symbols of the original failure report and five large US stocks, entries across the past year. */
+export function samplePositions(target: string): SeedPosition[] {
+  const back = (n: number) => addTradingDays(target, -n);
+  return [
+    { symbol: 'AAPL', quantity: 100, entryPrice: 180, entryDate: back(250) },
+    { symbol: 'MSFT', quantity: 50, entryPrice: 400, entryDate: back(240) },
+    { symbol: 'NVDA', quantity: -40, entryPrice: 120, entryDate: back(200) },
+    { symbol: 'AMZN', quantity: 60, entryPrice: 170, entryDate: back(180), exitDate: back(20), exitPrice: 190 },
+    { symbol: 'GOOGL', quantity: 70, entryPrice: 160, entryDate: back(150) },
+    { symbol: 'GOVT', quantity: 300, entryPrice: 23, entryDate: back(120) },
+    { symbol: 'IAU', quantity: 200, entryPrice: 45, entryDate: back(100) },
+    { symbol: 'IEFA', quantity: 150, entryPrice: 75, entryDate: back(90) },
+    { symbol: 'MUB', quantity: 100, entryPrice: 107, entryDate: back(60) },
+    { symbol: 'VO', quantity: 40, entryPrice: 250, entryDate: back(40) },
+    { symbol: 'GGIPX', quantity: 500, entryPrice: 20, entryDate: back(230) },
+    { symbol: 'GINDX', quantity: 300, entryPrice: 30, entryDate: back(210) },
+    { symbol: 'NEAIX', quantity: 250, entryPrice: 40, entryDate: back(10) },
+  ];
+}
+
+let counter = 0;
+
+/** Writes a user, a portfolio and its positions directly (the API path is tested elsewhere). */
+export async function seedPortfolio(
+  knex: Knex,
+  positions: SeedPosition[],
+  opts: { name?: string; equity?: number; userId?: string } = {},
+): Promise<{ portfolioId: string; userId: string; positionIds: string[] }> {
+  const userId =
+    opts.userId ??
+    ((await knex('users').insert({ email: `seed${++counter}-${Date.now()}@example.com` }).returning('id')) as { id: string }[])[0]!.id;
+  const inception = positions.map((p) => p.entryDate).sort()[0]!;
+  const [{ id: portfolioId }] = (await knex('portfolios')
+    .insert({ user_id: userId, name: opts.name ?? `P${++counter}`, equity_balance: opts.equity ?? 1_000_000, inception_date: inception })
+    .returning('id')) as [{ id: string }];
+  const rows = (await knex('positions')
+    .insert(
+      positions.map((p) => ({
+        portfolio_id: portfolioId,
+        symbol: p.symbol,
+        quantity: p.quantity,
+        entry_price: p.entryPrice,
+        entry_date: p.entryDate,
+        exit_date: p.exitDate ?? null,
+        exit_price: p.exitPrice ?? null,
+        investment_class: p.investmentClass ?? 'PUBLIC',
+      })),
+    )
+    .returning('id')) as { id: string }[];
+  await knex('symbol_universe')
+    .insert([...new Set(positions.map((p) => p.symbol))].map((symbol) => ({ symbol })))
+    .onConflict('symbol')
+    .ignore();
+  return { portfolioId, userId, positionIds: rows.map((r) => r.id) };
+}
+
+/** Polls a run until it is no longer queued or running. */
+export async function waitForRunEnd(knex: Knex, runId: string, timeoutMs = 60_000): Promise<{ status: string; error_summary: string | null }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = (await knex('batch_run_history').where({ id: runId }).first('status', 'error_summary')) as
+      | { status: string; error_summary: string | null }
+      | undefined;
+    if (row && row.status !== 'queued' && row.status !== 'running') return row;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${row?.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Every row of the analytics tables, without surrogate ids and timestamps, for before/after comparisons. */
+export async function dumpAnalytics(knex: Knex): Promise<Record<string, unknown[]>> {
+  const q = async (sql: string) => (await knex.raw<{ rows: unknown[] }>(sql)).rows;
+  return {
+    snapshots: await q(
+      `SELECT portfolio_id, snapshot_date, total_value, cash_value, long_value, short_value, gross_exposure, net_exposure, daily_pnl,
+              daily_return, cumulative_pnl, num_positions, num_long, num_short, beta_market, realized_volatility_21d,
+              realized_volatility_63d, is_complete FROM portfolio_snapshots ORDER BY portfolio_id, snapshot_date`,
+    ),
+    positionExposures: await q(
+      `SELECT position_id, factor_id, calculation_date, beta_value, exposure_dollar FROM position_factor_exposures ORDER BY 1, 2, 3`,
+    ),
+    portfolioExposures: await q(
+      `SELECT portfolio_id, factor_id, calculation_date, exposure_value, exposure_dollar FROM factor_exposures ORDER BY 1, 2, 3`,
+    ),
+    symbolFactors: await q(
+      `SELECT symbol, factor_id, calculation_date, beta_value, r_squared, observations FROM symbol_factor_exposures ORDER BY 1, 2, 3`,
+    ),
+    metrics: await q(
+      `SELECT symbol, metrics_date, price, return_1d, return_mtd, return_ytd, return_1m, return_3m, return_1y FROM symbol_daily_metrics ORDER BY 1, 2`,
+    ),
+    bars: await q(`SELECT symbol, date, close FROM market_data_cache ORDER BY symbol, date`),
+  };
+}
