@@ -41,7 +41,7 @@ describe('an onboarding run of a 13-position portfolio', () => {
     for (const r of reqs) expect(symbols.has(r.ticker!)).toBe(true);
     const status = await stack.container.batch.getRunStatus({ runId });
     expect(status?.counters.vendorCalls).toBe(reqs.length);
-    const unavailable = status!.warnings.filter((w) => w.code === 'price_unavailable').map((w) => w.symbol).sort();
+    const unavailable = status!.warnings.filter((w) => w.code === 'price_unavailable').map((w) => w.symbol ?? '').sort();
     expect(unavailable).toEqual(['GGIPX', 'GINDX', 'NEAIX']);
     const universe = (await stack.container.knex('symbol_universe').whereIn('symbol', unavailable).select('price_status')) as { price_status: string }[];
     expect(universe.every((u) => u.price_status === 'unavailable')).toBe(true);
