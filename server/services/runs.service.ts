@@ -11,7 +11,10 @@ import { ForbiddenError, NotFoundError, ValidationError } from './errors.js';
 /** What this layer needs from the batch service. */
 export interface RunPort {
   requestRun(input: RequestRunInput): Promise<RequestRunResult>;
-  getRunStatus(q: { runId: string } | { portfolioId: string } | { latest: true; userId?: string }): Promise<RunStatusView | null>;
+  getRunStatus(
+    q: { runId: string } | { portfolioId: string } | { latest: true; userId?: string },
+    opts?: { freshness?: boolean },
+  ): Promise<RunStatusView | null>;
   listRuns(q: { portfolioId?: string; userId?: string; limit: number; before?: Date }): Promise<RunStatusView[]>;
 }
 
@@ -23,7 +26,7 @@ export interface RunHistoryPage {
 
 export interface RunsService {
   request(caller: { viewer: Viewer; requestedBy: string | null }, q: { portfolioId?: string; from?: string; force?: boolean }): Promise<RequestRunResult>;
-  status(viewer: Viewer, q: { runId: string } | { portfolioId: string } | Record<string, never>): Promise<RunStatusView | null>;
+  status(viewer: Viewer, q: { runId?: string; portfolioId?: string; freshness?: boolean }): Promise<RunStatusView | null>;
   history(viewer: Viewer, q: { portfolioId?: string; limit: number; before?: Date }): Promise<RunHistoryPage>;
 }
 
@@ -53,16 +56,17 @@ export function createRunsService(deps: { batch: RunPort; access: Access; logger
     },
 
     async status(viewer, q) {
-      if ('runId' in q && typeof q.runId === 'string') {
-        const run = await batch.getRunStatus({ runId: q.runId });
+      const opts = { freshness: q.freshness ?? false };
+      if (q.runId) {
+        const run = await batch.getRunStatus({ runId: q.runId }, opts);
         if (!run || !(await access.runVisible(viewer, run))) throw new NotFoundError('run', q.runId);
         return run;
       }
-      if ('portfolioId' in q && typeof q.portfolioId === 'string') {
+      if (q.portfolioId) {
         await access.assertPortfolioVisible(viewer, q.portfolioId);
-        return batch.getRunStatus({ portfolioId: q.portfolioId });
+        return batch.getRunStatus({ portfolioId: q.portfolioId }, opts);
       }
-      return batch.getRunStatus(viewer.userId === null ? { latest: true } : { latest: true, userId: viewer.userId });
+      return batch.getRunStatus(viewer.userId === null ? { latest: true } : { latest: true, userId: viewer.userId }, opts);
     },
 
     async history(viewer, q) {

@@ -12,8 +12,16 @@ export const RunInput = z.object({
 });
 export type RunInput = z.infer<typeof RunInput>;
 
+/** `{ runId }`, `{ portfolioId }` (its latest run) or `{}` (the caller's latest run). */
 export const StatusInput = z
-  .union([z.object({ runId: uuid }).strict(), z.object({ portfolioId: uuid }).strict(), z.object({}).strict()])
+  .object({
+    runId: uuid.optional(),
+    portfolioId: uuid.optional(),
+    /** Adds the portfolio's snapshot coverage (two more small reads); pollers leave it off. */
+    freshness: z.boolean().optional(),
+  })
+  .strict()
+  .refine((v) => !(v.runId && v.portfolioId), { message: 'give runId or portfolioId, not both', path: ['runId'] })
   .optional();
 export type StatusInput = z.infer<typeof StatusInput>;
 

@@ -1,0 +1,97 @@
+/**
+ * Typed client of the portfolio-batch API. Only types come from the server (`import type`), so the
+ * SDK carries no server code: `createClient` → `client.portfolio.onboard.mutate(…)` etc.
+ */
+import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import superjson from 'superjson';
+import type { AppRouter } from '../server/trpc/routers/_app.router.js';
+
+export type { AppRouter };
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export type RunStatusView = NonNullable<RouterOutputs['batch']['status']>;
+export type OnboardInput = RouterInputs['portfolio']['onboard'];
+export type OnboardResult = RouterOutputs['portfolio']['onboard'];
+export type RunInput = RouterInputs['batch']['run'];
+export type RunResult = RouterOutputs['batch']['run'];
+export type PortfolioDetail = RouterOutputs['portfolio']['get'];
+export type SnapshotPage = RouterOutputs['portfolio']['snapshots'];
+export type ExposureView = RouterOutputs['portfolio']['exposures'];
+export type RunHistoryPage = RouterOutputs['batch']['history'];
+export type IssuedToken = RouterOutputs['user']['create'];
+
+export type PortfolioBatchClient = ReturnType<typeof createTRPCClient<AppRouter>>;
+
+export interface ClientOptions {
+  /** Base URL of the API, e.g. http://127.0.0.1:3000 (a trailing /trpc is accepted too). */
+  url: string;
+  /** Bearer token: ADMIN_TOKEN or a user token from user.create. */
+  token?: string;
+  /** A fetch implementation (tests, proxies); default: the global fetch. */
+  fetch?: typeof fetch;
+  /** Extra headers on every request (e.g. x-request-id). */
+  headers?: Record<string, string>;
+}
+
+export function trpcUrlOf(url: string): string {
+  const base = url.replace(/\/+$/, '');
+  return base.endsWith('/trpc') ? base : `${base}/trpc`;
+}
+
+export function createClient(opts: ClientOptions): PortfolioBatchClient {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({
+        url: trpcUrlOf(opts.url),
+        transformer: superjson,
+        // Long batched GETs switch to POST-free splitting instead of hitting URL limits of proxies.
+        maxURLLength: 8_000,
+        headers: () => headers,
+        ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      }),
+    ],
+  });
+}
+
+/** A field problem as the API reports it in `data.issues`. */
+export interface ApiIssue {
+  row?: number;
+  field: string;
+  message: string;
+}
+
+export interface ApiErrorInfo {
+  /** tRPC code (BAD_REQUEST, UNAUTHORIZED, …) or NETWORK when the server could not be reached. */
+  code: string;
+  httpStatus: number | null;
+  message: string;
+  issues: ApiIssue[];
+  errorId: string | null;
+  retryAfterSeconds: number | null;
+}
+
+/** Flattens any error the client throws into what a caller needs to act on it. */
+export function describeError(err: unknown): ApiErrorInfo {
+  if (err instanceof TRPCClientError) {
+    const data = (err.data ?? null) as { code?: string; httpStatus?: number; issues?: ApiIssue[]; errorId?: string; retryAfterSeconds?: number } | null;
+    if (!data) {
+      const cause = err.cause instanceof Error && err.cause.message !== err.message ? `: ${err.cause.message}` : '';
+      return { code: 'NETWORK', httpStatus: null, message: `${err.message}${cause}`, issues: [], errorId: null, retryAfterSeconds: null };
+    }
+    return {
+      code: data.code ?? 'UNKNOWN',
+      httpStatus: data.httpStatus ?? null,
+      message: err.message,
+      issues: data.issues ?? [],
+      errorId: data.errorId ?? null,
+      retryAfterSeconds: data.retryAfterSeconds ?? null,
+    };
+  }
+  return { code: 'CLIENT', httpStatus: null, message: err instanceof Error ? err.message : String(err), issues: [], errorId: null, retryAfterSeconds: null };
+}
+
+export { TRPCClientError };
+export { waitForRun, WaitTimeoutError, isTerminal, type WaitForRunOptions } from './wait-for-run.js';

@@ -1,0 +1,211 @@
+/**
+ * The API process: tRPC over plain node:http, plus /healthz and /readyz. Built on the container so
+ * tests, the demo and the benchmark start the same server in-process on port 0.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { loadConfig } from './config.js';
+import { createContainer, type Container } from './container.js';
+import { createAccess } from './services/access.js';
+import { createAuthenticator } from './services/auth.js';
+import { createPortfolioService } from './services/portfolio.service.js';
+import { createRunsService } from './services/runs.service.js';
+import { createUserService } from './services/user.service.js';
+import { createContextFactory, type ApiServices } from './trpc/context.js';
+import { createSlidingWindowLimiter } from './trpc/rate-limit.js';
+import { appRouter } from './trpc/routers/_app.router.js';
+
+export interface ApiServerOptions {
+  /** Default: config.api.port (0 picks a free port). */
+  port?: number;
+  host?: string;
+  /** How long close() waits for in-flight requests before cutting connections. */
+  drainMs?: number;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  services: ApiServices;
+  close(): Promise<void>;
+}
+
+/** 5,000 positions as JSON with superjson's envelope stay well under this; anything bigger is refused unread. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const PROBE_TIMEOUT_MS = 2_000;
+
+/** The services the routers call, on top of the container. */
+export function buildApiServices(container: Pick<Container, 'config' | 'logger' | 'knex' | 'batch' | 'clock'>): ApiServices {
+  const { config, logger, knex, batch, clock } = container;
+  const auth = createAuthenticator({ knex, adminToken: config.api.adminToken });
+  const access = createAccess({ knex });
+  return {
+    logger,
+    auth,
+    users: createUserService({ knex, logger, authenticator: auth }),
+    portfolios: createPortfolioService({ knex, batch, access, logger, clock }),
+    runs: createRunsService({ batch, access, logger }),
+    triggerLimiter: createSlidingWindowLimiter({ limit: config.api.triggerLimitPerMinute, windowMs: 60_000, what: 'run triggers' }),
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function createApiServer(container: Container, opts: ApiServerOptions = {}): Promise<ApiServer> {
+  const { config, logger } = container;
+  const services = buildApiServices(container);
+  const log = logger.child({ component: 'api' });
+  if (!config.api.adminToken) log.warn('ADMIN_TOKEN is not set: admin procedures (user.create, batch.run over all portfolios) refuse every token');
+
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    maxBodySize: MAX_BODY_BYTES,
+    createContext: createContextFactory(services),
+    onError({ error, path }) {
+      // Mapped errors were logged where they were mapped; only protocol-level failures end up here unlogged.
+      if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.message.startsWith('Internal server error (error id'))) {
+        log.error({ err: error.cause ?? error, path }, 'tRPC request failed before reaching a procedure');
+      }
+    },
+  });
+
+  let draining = false;
+  const inFlight = new Set<ServerResponse>();
+
+  async function readiness(res: ServerResponse): Promise<void> {
+    const checks: Record<string, 'ok' | 'unreachable'> = { database: 'ok', jobStore: 'ok' };
+    await Promise.all([
+      withTimeout(container.knex.raw('select 1'), PROBE_TIMEOUT_MS, 'database').catch((err: unknown) => {
+        checks.database = 'unreachable';
+        log.warn({ err }, 'readiness: database unreachable');
+      }),
+      withTimeout(container.jobStore.ping(), PROBE_TIMEOUT_MS, 'job store').catch((err: unknown) => {
+        checks.jobStore = 'unreachable';
+        log.warn({ err }, 'readiness: job store unreachable');
+      }),
+    ]);
+    const ok = !draining && checks.database === 'ok' && checks.jobStore === 'ok';
+    sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : draining ? 'shutting down' : 'not ready', ...checks });
+  }
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    inFlight.add(res);
+    res.on('close', () => inFlight.delete(res));
+    if (draining) res.setHeader('connection', 'close');
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      sendJson(res, 200, { status: 'up' });
+      return;
+    }
+    if (path === '/readyz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      readiness(res).catch((err: unknown) => {
+        log.error({ err }, 'readiness probe failed');
+        if (!res.headersSent) sendJson(res, 503, { status: 'not ready' });
+      });
+      return;
+    }
+    if (path.startsWith('/trpc/')) {
+      trpc(req, res);
+      return;
+    }
+    sendJson(res, 404, { error: `No route ${req.method ?? 'GET'} ${path}; the API is at /trpc/<procedure>, probes at /healthz and /readyz` });
+  });
+  // Pollers reuse connections; keep them a little longer than the 2 s polling interval.
+  server.keepAliveTimeout = 10_000;
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 60_000;
+
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  const host = opts.host ?? config.api.host;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? config.api.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info({ url, trpc: `${url}/trpc`, adminToken: config.api.adminToken ? 'set' : 'unset' }, 'API listening');
+
+  let closing: Promise<void> | undefined;
+  const drainMs = opts.drainMs ?? config.batch.shutdownDrainMs;
+  return {
+    url,
+    port,
+    services,
+    close() {
+      closing ??= (async () => {
+        draining = true;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const started = Date.now();
+        while (inFlight.size > 0 && Date.now() - started < drainMs) {
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        if (inFlight.size > 0) log.warn({ requests: inFlight.size }, 'cutting requests still in flight after the drain timeout');
+        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
+        await closed;
+        log.info('API stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+/** `npm start` / `npm run api`: the API process alone (run workers with `npm run worker`). */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const container = await createContainer({ config, role: 'api' });
+  const api = await createApiServer(container);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    container.logger.info({ signal }, 'shutting down: no new requests, finishing the ones in flight');
+    api
+      .close()
+      .then(() => container.close())
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        container.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
