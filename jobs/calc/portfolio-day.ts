@@ -25,6 +25,16 @@ export type { PortfolioExposure, PositionExposure } from './exposures.js';
 export const STALE_WINDOW_TRADING_DAYS = STALE_PRICE_TRADING_DAYS;
 /** Daily returns kept in PriorState: enough for the 63-day volatility together with the new day. */
 export const RECENT_RETURNS_KEPT = 62;
+/** Money is carried in cents and daily returns to 10 decimals: the precision of portfolio_snapshots. */
+export const MONEY_DECIMALS = 2;
+export const RETURN_DECIMALS = 10;
+
+/** Rounds half away from zero to `decimals` places (as PostgreSQL rounds NUMERIC). */
+export function roundTo(x: number, decimals: number): number {
+  const f = 10 ** decimals;
+  const r = Math.round(Math.abs(x) * f) / f;
+  return x < 0 ? -r : r;
+}
 
 export interface PositionInput {
   id: string;
@@ -281,9 +291,12 @@ export function computePortfolioDays(input: PortfolioDaysInput): PortfolioDayRes
       held.push({ positionId: p.id, symbol: p.symbol, marketValue });
     }
 
-    const equity = equityPrev + pnl;
-    const dailyReturn = equityPrev > 0 ? pnl / equityPrev : 0;
-    cumulative += pnl;
+    // The ledger is kept in cents, exactly as stored: a run resumed from stored snapshots then rolls
+    // forward from the same numbers an uninterrupted run carried in memory.
+    pnl = roundTo(pnl, MONEY_DECIMALS);
+    const equity = roundTo(equityPrev + pnl, MONEY_DECIMALS);
+    const dailyReturn = equityPrev > 0 ? roundTo(pnl / equityPrev, RETURN_DECIMALS) : 0;
+    cumulative = roundTo(cumulative + pnl, MONEY_DECIMALS);
     recent.push(dailyReturn);
     if (recent.length > RECENT_RETURNS_KEPT + 1) recent = recent.slice(-(RECENT_RETURNS_KEPT + 1));
     const netExposure = longValue + shortValue;
