@@ -203,6 +203,7 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
         }
       }
       const received = new Map<string, Set<IsoDate>>();
+      const groupedFailed = new Map<IsoDate, unknown>();
       await pool(plan.groupedDates, concurrency, stopped, async (date) => {
         const wanted = wantsDate.get(date) ?? [];
         try {
@@ -221,9 +222,13 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
           result.barsWritten += written;
           for (const r of rows) fetchedBars.set(r.symbol, (fetchedBars.get(r.symbol) ?? 0) + 1);
         } catch (e) {
-          // The symbols of a failed grouped call fall back to range calls below.
+          // Not replaced by range calls: that could turn one failed call into one call per symbol.
+          // The date stays missing and the next run asks for it again.
           if (e instanceof PolygonAuthError) onCallError(e, []);
-          else if (!stopped()) logger.warn({ date, err: describeError(e) }, 'grouped daily call failed; falling back to range calls');
+          else if (!stopped()) {
+            groupedFailed.set(date, e);
+            logger.warn({ date, err: describeError(e) }, 'grouped daily call failed');
+          }
         }
         await progress();
       });
@@ -232,9 +237,17 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
       // Coverage of grouped-served symbols, and what grouped daily did not provide.
       const lacking = new Map<string, IsoDate[]>();
       const groupedCoverage: { symbol: string; window: CoverageWindow }[] = [];
+      const failedByDate = new Map<IsoDate, string[]>();
       for (const symbol of plan.groupedSymbols) {
         const missing = missingBySymbol.get(symbol) ?? [];
         const got = received.get(symbol) ?? new Set<IsoDate>();
+        const failedDate = missing.find((d) => groupedFailed.has(d));
+        if (failedDate !== undefined) {
+          const list = failedByDate.get(failedDate);
+          if (list) list.push(symbol);
+          else failedByDate.set(failedDate, [symbol]);
+          continue;
+        }
         const stillMissing = missing.filter((d) => !got.has(d));
         if (stillMissing.length > 0) lacking.set(symbol, stillMissing);
         else if (missing.length > 0) {
@@ -242,6 +255,7 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
           groupedCoverage.push({ symbol, window: mergeCoverage(coverage.get(symbol), asked, adjacentTradingDays) });
         }
       }
+      for (const [date, symbols] of failedByDate) onCallError(groupedFailed.get(date), symbols);
       if (groupedCoverage.length > 0) {
         await db.transaction(async (trx) => {
           await upsertCoverage(trx, groupedCoverage.map((c) => ({ symbol: c.symbol, from: c.window.from, to: c.window.to })));

@@ -110,35 +110,64 @@ describe('ensureBars against the simulator', () => {
 
   it('one more trading day for 1,200 symbols: one grouped call, range calls only for the funds', async () => {
     const { sim, md } = await harness();
-    // Seed the cache as if a previous run had fetched 1,179 more symbols over the same window.
+    // Seed the cache as if earlier runs had fetched 1,179 more symbols; a 21-day window keeps the
+    // seeding quick (the onboarded 21 symbols hold the whole year).
+    const from = addTradingDays(TO, -20);
     const others = simulatedUniverse(1179);
     const rows = others.flatMap((symbol) =>
-      sim.model.bars(symbol, FROM, TO).map((b) => ({ symbol, date: b.date, open: b.o, high: b.h, low: b.l, close: b.c, volume: b.v, source: 'polygon' })),
+      sim.model.bars(symbol, from, TO).map((b) => ({ symbol, date: b.date, open: b.o, high: b.h, low: b.l, close: b.c, volume: b.v, source: 'polygon' })),
     );
     await upsertBars(db.knex, rows);
-    await upsertCoverage(db.knex, others.map((symbol) => ({ symbol, from: FROM, to: TO })));
+    await upsertCoverage(db.knex, others.map((symbol) => ({ symbol, from, to: TO })));
     const scope = [...SCOPE, ...others];
     expect(scope).toHaveLength(1200);
 
     const next = nextTradingDay(TO);
-    const r = await md.ensureBars(scope, FROM, next);
+    const r = await md.ensureBars(scope, from, next);
     const reqs = sim.requests();
     expect(reqs.filter((q) => q.kind === 'grouped').map((q) => q.date)).toEqual([next]);
     expect([...rangeRequestsBySymbol(reqs).keys()].sort()).toEqual([...FUNDS].sort());
     expect(r.calls.made).toBe(4);
     expect(r.plan).toMatchObject({ strategy: 'mixed', groupedDates: 1, rangeCalls: 3 });
     expect(r.barsWritten).toBe(1197);
+    expect(r.failed).toEqual([]);
 
     const stored = (await db.knex('market_data_cache').where({ date: next }).count({ n: '*' }))[0] as { n: number };
     expect(Number(stored.n)).toBe(1197);
     // Grouped daily answered the whole simulated market; only symbols in scope were kept.
     const distinct = (await db.knex('market_data_cache').countDistinct({ n: 'symbol' }))[0] as { n: number };
     expect(Number(distinct.n)).toBe(1197);
-    const cov = await db.knex('price_coverage').where({ symbol: 'AAPL' }).first();
-    expect(cov).toMatchObject({ covered_from: FROM, covered_to: next });
+    expect(await db.knex('price_coverage').where({ symbol: 'AAPL' }).first()).toMatchObject({ covered_from: FROM, covered_to: next });
+    expect(await db.knex('price_coverage').where({ symbol: others[0] }).first()).toMatchObject({ covered_from: from, covered_to: next });
+    expect(await db.knex('price_coverage').where({ symbol: 'GGIPX' }).first()).toMatchObject({ covered_from: FROM, covered_to: next });
 
-    const again = await md.ensureBars(scope, FROM, next);
+    const again = await md.ensureBars(scope, from, next);
     expect(again.calls.made).toBe(0);
+  });
+
+  it('a failed grouped call marks its symbols failed without turning into one range call per symbol', async () => {
+    const { sim, md } = await harness(
+      { faults: { serverErrorEveryNth: 1 } },
+      { plan: 'paid', callsPerSecond: 500, retry: { maxAttempts: 2, baseDelayMs: 5 } },
+    );
+    const symbols = simulatedUniverse(1300).slice(1290);
+    const day = '2025-07-07';
+    const from = addTradingDays(day, -5);
+    await upsertBars(
+      db.knex,
+      symbols.flatMap((symbol) => sim.model.bars(symbol, from, addTradingDays(day, -1)).map((b) => ({ symbol, date: b.date, open: b.o, high: b.h, low: b.l, close: b.c, volume: b.v, source: 'polygon' }))),
+    );
+    const r = await md.ensureBars(symbols, from, day);
+    expect(r.calls.made).toBe(2);
+    expect(sim.requests().every((q) => q.kind === 'grouped')).toBe(true);
+    expect(r.failed).toHaveLength(10);
+    expect(r.failed.every((f) => f.code === 'POLYGON_SERVER')).toBe(true);
+
+    sim.setFaults({});
+    sim.reset();
+    const retry = await md.ensureBars(symbols, from, day);
+    expect(retry.calls.made).toBe(1);
+    expect(retry.barsWritten).toBe(10);
   });
 
   it('stays under a 5-calls-per-window vendor limit on a 40-call workload (no 429)', async () => {

@@ -1,0 +1,178 @@
+/**
+ * Vendor calls and wall time of the market-data plane on realistic workloads, next to the naive
+ * strategy (one call per symbol per missing date). Runs against the Polygon simulator with a
+ * paid-plan limit and a scratch database (DATABASE_URL, else an embedded PostgreSQL). Prints figures;
+ * asserts nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { pino } from 'pino';
+import { addTradingDays, tradingDaysBetween } from '../jobs/calc/trading-calendar.js';
+import { FACTOR_PROXIES } from '../jobs/calc/factors.js';
+import { createLimiter, limiterSettings } from '../jobs/market-data/limiter.js';
+import { createMarketData } from '../jobs/market-data/market-data.js';
+import type { EnsureBarsResult } from '../jobs/market-data/market-data.js';
+import { createPolygonClient } from '../jobs/market-data/polygon-client.js';
+import { simulatedUniverse, startPolygonSim } from '../jobs/market-data/polygon-sim.js';
+import { upsertBars, upsertCoverage } from '../db/queries/market-data.queries.js';
+import { createKnex, migrateLatest } from '../db/knex.js';
+import { startEmbeddedPostgres } from '../db/embedded.js';
+import type { EmbeddedPostgresHandle } from '../db/embedded.js';
+import { loadConfig } from '../server/config.js';
+import { freePort } from '../test/helpers/net.js';
+
+const LOOKBACK = 180;
+const TARGET = '2025-06-30';
+const PAID = { callsPerSecond: 50, maxConcurrent: 8 };
+const KEY = 'bench-key';
+const FUNDS = ['GGIPX', 'GINDX', 'NEAIX'];
+const PORTFOLIO = [...FUNDS, 'GOVT', 'IAU', 'IEFA', 'MUB', 'VO', 'AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL'];
+const ONBOARD_SCOPE = [...PORTFOLIO, ...FACTOR_PROXIES];
+
+const freeMinTime = limiterSettings({ plan: 'free' }).minTimeMs;
+const paidMinTime = limiterSettings({ plan: 'paid', ...PAID }).minTimeMs;
+
+interface Row {
+  workload: string;
+  strategy: string;
+  calls: number;
+  wallMs: number;
+  naiveCalls: number;
+  barsWritten: number;
+}
+
+function fmtDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 7_200_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const config = loadConfig();
+  let adminUrl = config.database.url;
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let dir: string | undefined;
+  if (!adminUrl) {
+    dir = await mkdtemp(path.join(tmpdir(), 'pb-bench-pg-'));
+    embedded = await startEmbeddedPostgres({ dir: path.join(dir, 'data'), port: await freePort(), database: 'postgres', persistent: false });
+    adminUrl = embedded.adminUrl;
+  }
+  const name = `pb_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+      await embedded?.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const scratch = await scratchDatabase();
+  const db = createKnex({ url: scratch.url, poolMax: 10 });
+  await migrateLatest(db);
+  // The simulator enforces a paid-plan-like ceiling above the limiter's cap: any 429 would show in the figures.
+  const sim = await startPolygonSim({ apiKey: KEY, rateLimit: { calls: 100, windowMs: 1000 } });
+  const logger = pino({ level: 'warn' });
+  const limiter = createLimiter({ plan: 'paid', ...PAID, logger });
+  const client = createPolygonClient({ baseUrl: sim.url, apiKey: KEY, limiter, logger });
+  const md = createMarketData({ db, client, logger, limiter });
+  const rows: Row[] = [];
+
+  const measure = async (workload: string, symbols: string[], from: string, to: string): Promise<EnsureBarsResult> => {
+    sim.reset();
+    const t0 = performance.now();
+    const r = await md.ensureBars(symbols, from, to);
+    const wallMs = performance.now() - t0;
+    const made = sim.requests().length;
+    const s = r.plan;
+    const strategy = s.strategy === 'none' ? 'none' : `${s.groupedDates} grouped + ${s.rangeCalls + s.fallbackRangeCalls} range`;
+    rows.push({ workload, strategy, calls: made, wallMs, naiveCalls: s.naiveCalls, barsWritten: r.barsWritten });
+    if (r.calls.rateLimited > 0 || r.failed.length > 0) console.warn(`${workload}: ${r.calls.rateLimited} rate-limited, ${r.failed.length} failed`);
+    return r;
+  };
+
+  try {
+    const nightlyDay = TARGET;
+    const lastSeeded = addTradingDays(TARGET, -5);
+    const onboardTo = lastSeeded;
+    const onboardFrom = addTradingDays(onboardTo, -(254 + LOOKBACK - 1));
+
+    // 1. Onboarding: 13 positions + 8 factor ETFs over 254 days plus 180 days of lookback.
+    await measure(`onboarding: ${ONBOARD_SCOPE.length} symbols x ${tradingDaysBetween(onboardFrom, onboardTo).length} days`, ONBOARD_SCOPE, onboardFrom, onboardTo);
+    await measure('onboarding again (all cached)', ONBOARD_SCOPE, onboardFrom, onboardTo);
+
+    // Seed 1,179 more symbols as earlier nightly runs would have left them, up to the day before the
+    // first nightly workload below.
+    const others = simulatedUniverse(1200 - ONBOARD_SCOPE.length);
+    const seedFrom = addTradingDays(lastSeeded, -(LOOKBACK + 10));
+    const seedTo = addTradingDays(lastSeeded, -1);
+    const t0 = performance.now();
+    for (let i = 0; i < others.length; i += 200) {
+      const chunk = others.slice(i, i + 200);
+      await upsertBars(
+        db,
+        chunk.flatMap((symbol) =>
+          sim.model.bars(symbol, seedFrom, seedTo).map((b) => ({ symbol, date: b.date, open: b.o, high: b.h, low: b.l, close: b.c, volume: b.v, source: 'polygon' })),
+        ),
+      );
+    }
+    await upsertCoverage(db, others.map((symbol) => ({ symbol, from: seedFrom, to: seedTo })));
+    const seedMs = performance.now() - t0;
+    const universe = [...ONBOARD_SCOPE, ...others];
+
+    // 2. Nightly: 1,200 symbols, one new day (window: the day plus its 180-day lookback).
+    const oneFrom = addTradingDays(lastSeeded, -LOOKBACK);
+    await measure(`nightly: ${universe.length} symbols x 1 new day`, universe, oneFrom, lastSeeded);
+    // 3. Nightly after 5 missed nights.
+    const fiveFrom = addTradingDays(nightlyDay, -(LOOKBACK + 4));
+    await measure(`nightly: ${universe.length} symbols x 5 missed days`, universe, fiveFrom, nightlyDay);
+    await measure('nightly again (all cached)', universe, fiveFrom, nightlyDay);
+
+    console.log('\nmarket-data bench (Polygon simulator, paid-plan limiter: %d calls/s, %d concurrent)', PAID.callsPerSecond, PAID.maxConcurrent);
+    console.log('seeding 1,179 symbols into the cache (not a vendor workload): %s\n', fmtDuration(seedMs));
+    const header = ['workload', 'plan', 'vendor calls', 'wall time', 'bars written', 'naive calls*', 'naive @paid**', 'free plan: planned', 'free plan: naive'];
+    const table = rows.map((r) => [
+      r.workload,
+      r.strategy,
+      String(r.calls),
+      fmtDuration(r.wallMs),
+      String(r.barsWritten),
+      String(r.naiveCalls),
+      fmtDuration(r.naiveCalls * paidMinTime),
+      fmtDuration(r.calls * freeMinTime),
+      fmtDuration(r.naiveCalls * freeMinTime),
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
+    const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+    console.log(line(header));
+    console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+    for (const t of table) console.log(line(t));
+    console.log('\n*  naive = one call per symbol per missing date; counted from the plan, not executed (it would take the time shown).');
+    console.log(`** lower bound at the paid limiter's spacing (${paidMinTime} ms per call); free-plan columns use ${freeMinTime} ms per call (5 calls/min).`);
+    console.log(`limiter totals: ${JSON.stringify(limiter.counters())}`);
+  } finally {
+    await client.close();
+    await limiter.close();
+    await sim.close();
+    await db.destroy();
+    await scratch.drop();
+  }
+}
+
+await main();
