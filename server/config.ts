@@ -73,7 +73,7 @@ export const EnvSchema = z.object({
   BATCH_CRON: z.preprocess(emptyToUndefined, cronExpression.default('30 18 * * 1-5')),
   BATCH_TIMEZONE: z.preprocess(emptyToUndefined, z.string().default('America/New_York')),
   CLOSE_CUTOFF: z.preprocess(emptyToUndefined, hhmm.default('16:30')),
-  LOCK_LIFETIME_MS: intInRange(5 * 60_000, 5_000, 24 * 3600_000),
+  LOCK_LIFETIME_MS: intInRange(5 * 60_000, 1_000, 24 * 3600_000),
   PROCESS_EVERY_MS: intInRange(5_000, 200, 600_000),
   WORKER_CONCURRENCY: intInRange(2, 1, 64),
   CHUNK_SIZE: intInRange(50, 1, 10_000),

@@ -57,6 +57,8 @@ export async function executeRun(deps: PipelineDeps, runId: string, ctl: JobCont
     return await runPhases(deps, row, rec, ctl);
   } catch (err) {
     if (isInterruption(err)) throw err;
+    // Whatever a layer made of the abort (e.g. the vendor client's own aborted error), the cause wins.
+    if (ctl.signal.aborted) throw ctl.signal.reason instanceof Error ? ctl.signal.reason : new ShutdownError();
     const auth = err instanceof PolygonAuthError;
     const summary = auth ? err.message : `run failed: ${errorMessage(err)}`;
     deps.logger.error({ err, runId }, 'run failed');
@@ -245,6 +247,7 @@ export async function executeChunk(deps: PipelineDeps, runId: string, chunkNo: n
     await finishChunk(deps.knex, runId, chunkNo, failures.length > 0 ? 'partial' : 'completed');
   } catch (err) {
     if (isInterruption(err)) throw err;
+    if (ctl.signal.aborted) throw ctl.signal.reason instanceof Error ? ctl.signal.reason : new ShutdownError();
     deps.logger.error({ err, runId, chunkNo }, 'chunk failed');
     failures.push({ portfolioId: chunk.portfolio_ids[done] ?? 'unknown', error: errorMessage(err) });
     await recordChunkProgress(deps.knex, runId, chunkNo, { portfoliosDone: done, datesDone, failures, warnings });

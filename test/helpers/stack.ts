@@ -28,7 +28,11 @@ export interface TestStackOptions {
   db?: TestDatabase;
   /** Share an already running simulator. */
   simInstance?: PolygonSim;
+  /** Name of this stack's Agenda instance (distinct per stack, so tests can tell workers apart). */
+  name?: string;
 }
+
+let stackCounter = 0;
 
 export const SIM_KEY = 'test-polygon-key-0123456789';
 
@@ -51,7 +55,13 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     ...opts.env,
   });
   let now = TEST_NOW;
-  const container = await createContainer({ config, role: 'all', clock: () => now, logger: createLogger(config.log.level) });
+  const container = await createContainer({
+    config,
+    role: 'all',
+    clock: () => now,
+    logger: createLogger(config.log.level),
+    name: opts.name ?? `test-worker-${process.pid}-${++stackCounter}`,
+  });
   const worker = opts.worker === false ? undefined : await startWorker(container);
   return {
     db,
