@@ -4,12 +4,7 @@
  * paid-plan limit and a scratch database (DATABASE_URL, else an embedded PostgreSQL). Prints figures;
  * asserts nothing.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { pino } from 'pino';
 import { addTradingDays, tradingDaysBetween } from '../jobs/calc/trading-calendar.js';
 import { FACTOR_PROXIES } from '../jobs/calc/factors.js';
@@ -20,10 +15,7 @@ import { createPolygonClient } from '../jobs/market-data/polygon-client.js';
 import { simulatedUniverse, startPolygonSim } from '../jobs/market-data/polygon-sim.js';
 import { upsertBars, upsertCoverage } from '../db/queries/market-data.queries.js';
 import { createKnex, migrateLatest } from '../db/knex.js';
-import { startEmbeddedPostgres } from '../db/embedded.js';
-import type { EmbeddedPostgresHandle } from '../db/embedded.js';
-import { loadConfig } from '../server/config.js';
-import { freePort } from '../test/helpers/net.js';
+import { scratchDatabase } from './scratch-db.js';
 
 const LOOKBACK = 180;
 const TARGET = '2025-06-30';
@@ -50,36 +42,6 @@ function fmtDuration(ms: number): string {
   if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
   if (ms < 7_200_000) return `${(ms / 60_000).toFixed(1)} min`;
   return `${(ms / 3_600_000).toFixed(1)} h`;
-}
-
-async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const config = loadConfig();
-  let adminUrl = config.database.url;
-  let embedded: EmbeddedPostgresHandle | undefined;
-  let dir: string | undefined;
-  if (!adminUrl) {
-    dir = await mkdtemp(path.join(tmpdir(), 'pb-bench-pg-'));
-    embedded = await startEmbeddedPostgres({ dir: path.join(dir, 'data'), port: await freePort(), database: 'postgres', persistent: false });
-    adminUrl = embedded.adminUrl;
-  }
-  const name = `pb_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-      await embedded?.stop();
-      if (dir) await rm(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 async function main(): Promise<void> {
