@@ -204,6 +204,7 @@ export async function up(knex: Knex): Promise<void> {
       portfolios_done integer NOT NULL DEFAULT 0,
       failures jsonb NOT NULL DEFAULT '[]'::jsonb,
       warnings jsonb NOT NULL DEFAULT '[]'::jsonb,
+      counters jsonb NOT NULL DEFAULT '{}'::jsonb,
       started_at timestamptz,
       heartbeat_at timestamptz,
       finished_at timestamptz,

@@ -301,6 +301,7 @@ export class BatchRunChunkModel extends Model {
   portfolios_done!: number;
   failures!: unknown[];
   warnings!: unknown[];
+  counters!: Record<string, number>;
   run?: BatchRunModel;
   static override get relationMappings(): RelationMappings {
     return {

@@ -197,6 +197,8 @@ export interface ChunkRow {
   portfolios_done: number;
   failures: { portfolioId: string; error: string }[];
   warnings: RunWarning[];
+  /** Rows written by this chunk, summed into the run's counters when it finishes. */
+  counters: Partial<RunCounters>;
 }
 
 export async function insertChunks(db: Knex, runId: string, chunks: string[][]): Promise<void> {
@@ -233,13 +235,14 @@ export async function recordChunkProgress(
   db: Knex,
   runId: string,
   chunkNo: number,
-  update: { portfoliosDone: number; datesDone: number; failures: ChunkRow['failures']; warnings: RunWarning[] },
+  update: { portfoliosDone: number; datesDone: number; failures: ChunkRow['failures']; warnings: RunWarning[]; counters: Partial<RunCounters> },
 ): Promise<void> {
   await db('batch_run_chunks')
     .where({ run_id: runId, chunk_no: chunkNo })
     .update({
       portfolios_done: update.portfoliosDone,
       dates_done: update.datesDone,
+      counters: JSON.stringify(update.counters),
       failures: JSON.stringify(update.failures),
       warnings: JSON.stringify(update.warnings.slice(0, 200)),
       heartbeat_at: db.fn.now(),

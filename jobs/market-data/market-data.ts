@@ -2,6 +2,7 @@
  * The market-data port of the pipeline: make sure the cache holds every daily bar a run needs, asking
  * the vendor only for what is missing, in as few calls as the API allows; and read closes back.
  */
+import { setMaxListeners } from 'node:events';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { assertIsoDate, nextTradingDay, previousTradingDay, tradingDaysBetween } from '../calc/trading-calendar.js';
@@ -158,6 +159,8 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
 
     // One controller for the whole call: a bad key stops every other request at once.
     const controller = new AbortController();
+    // Every call in flight listens to this signal: more than Node's default of 10 is expected.
+    setMaxListeners(0, controller.signal);
     let fatal: unknown;
     const onOuterAbort = (): void => controller.abort(opts.signal?.reason);
     if (opts.signal?.aborted) throw new MarketDataAbortedError({ cause: opts.signal.reason });

@@ -12,7 +12,7 @@ import {
   type ChunkRow,
   type RunRow,
 } from '../../db/queries/runs.queries.js';
-import type { RunWarning } from '../../server/services/batch.types.js';
+import type { RunCounters, RunWarning } from '../../server/services/batch.types.js';
 import { PolygonAuthError } from '../market-data/errors.js';
 import { targetDate, tradingDaysBetween } from '../calc/trading-calendar.js';
 import type { Closes, JobControl, PipelineDeps } from './deps.js';
@@ -224,6 +224,10 @@ export async function executeChunk(deps: PipelineDeps, runId: string, chunkNo: n
   const warnings: RunWarning[] = [...chunk.warnings];
   let done = chunk.portfolios_done;
   let datesDone = chunk.dates_done;
+  const counters: Partial<RunCounters> = { ...chunk.counters };
+  const add = (key: keyof RunCounters, n: number): void => {
+    counters[key] = (counters[key] ?? 0) + n;
+  };
   try {
     const remaining = chunk.portfolio_ids.slice(done);
     const plans = await chunkPlans(deps.knex, remaining, target, run);
@@ -238,11 +242,14 @@ export async function executeChunk(deps: PipelineDeps, runId: string, chunkNo: n
         if ('error' in r) failures.push({ portfolioId: id, error: r.error });
         else {
           datesDone += r.outcome.dates;
+          add('snapshotsWritten', r.outcome.snapshots);
+          add('positionExposureRows', r.outcome.positionExposures);
+          add('portfolioExposureRows', r.outcome.portfolioExposures);
           for (const w of r.outcome.warnings) if (warnings.length < 200) warnings.push(w);
         }
       }
       done++;
-      await recordChunkProgress(deps.knex, runId, chunkNo, { portfoliosDone: done, datesDone, failures, warnings });
+      await recordChunkProgress(deps.knex, runId, chunkNo, { portfoliosDone: done, datesDone, failures, warnings, counters });
     }
     await finishChunk(deps.knex, runId, chunkNo, failures.length > 0 ? 'partial' : 'completed');
   } catch (err) {
@@ -250,7 +257,7 @@ export async function executeChunk(deps: PipelineDeps, runId: string, chunkNo: n
     if (ctl.signal.aborted) throw ctl.signal.reason instanceof Error ? ctl.signal.reason : new ShutdownError();
     deps.logger.error({ err, runId, chunkNo }, 'chunk failed');
     failures.push({ portfolioId: chunk.portfolio_ids[done] ?? 'unknown', error: errorMessage(err) });
-    await recordChunkProgress(deps.knex, runId, chunkNo, { portfoliosDone: done, datesDone, failures, warnings });
+    await recordChunkProgress(deps.knex, runId, chunkNo, { portfoliosDone: done, datesDone, failures, warnings, counters });
     await finishChunk(deps.knex, runId, chunkNo, 'failed');
   }
   await finalizeFannedOutRun(deps, runId);
@@ -287,7 +294,10 @@ export async function finalizeFannedOutRun(deps: PipelineDeps, runId: string): P
   if (!row || row.status !== 'running') return;
   const rec = new RunRecorder(deps.knex, runId, row, deps.logger, deps.clock);
   const failed = chunks.flatMap((c) => c.failures);
-  for (const c of chunks) for (const w of c.warnings) rec.warn(w);
+  for (const c of chunks) {
+    for (const w of c.warnings) rec.warn(w);
+    for (const [key, n] of Object.entries(c.counters) as [keyof RunCounters, number][]) rec.count(key, n);
+  }
   for (const f of failed) rec.warn({ code: 'portfolio_failure', portfolioId: f.portfolioId, message: `portfolio ${f.portfolioId}: ${f.error}` });
   const pa = rec.doc.phases.portfolio_analytics;
   if (pa) {

@@ -89,6 +89,8 @@ describe('a run over 200 portfolios fans out to chunk jobs', () => {
       let expected = 0;
       for (let i = 0; i < N; i++) expected += tradingDaysBetween(addTradingDays(TEST_TARGET, -(10 + (i % 21))), TEST_TARGET).length;
       expect(snapshots.n).toBe(expected);
+      expect(status?.counters.snapshotsWritten).toBe(expected);
+      expect(status?.counters.positionExposureRows).toBeGreaterThan(0);
     } finally {
       await b.stop();
       await a.stop();
