@@ -172,7 +172,7 @@ export function exitCodeOf(status: RunStatusView['status']): number {
   return EXIT.ok;
 }
 
-const fmtSeconds = (s: number | null): string => {
+export const fmtSeconds = (s: number | null): string => {
   if (s === null || !Number.isFinite(s)) return '?';
   if (s < 60) return `${Math.round(s)}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
@@ -205,44 +205,60 @@ export function summaryLines(s: RunStatusView): string[] {
   return lines;
 }
 
-/** Follows a run: a live bar on a terminal, one line per change otherwise. Returns the exit code. */
-export async function followRun(client: PortfolioBatchClient, runId: string, follow: Follow, io: Pick<CliIo, 'stdout' | 'stderr'>): Promise<number> {
-  const tty = Boolean(io.stdout.isTTY) && !follow.json;
+export interface ProgressReporter {
+  onProgress(s: RunStatusView): void;
+  stop(): void;
+}
+
+/** A live bar (phase, percent, ETA, vendor calls) on a terminal; one plain line per change otherwise. */
+export function createProgressReporter(stdout: CliIo['stdout'], opts: { json?: boolean } = {}): ProgressReporter {
+  const tty = Boolean(stdout.isTTY) && !opts.json;
   let bar: cliProgress.SingleBar | undefined;
   let lastLine = '';
-  const onProgress = (s: RunStatusView): void => {
-    if (follow.json) return;
-    if (tty) {
-      const payload = {
-        phase: (s.currentPhase ?? s.status).padEnd(19),
-        etaText: isTerminal(s.status) ? 'done' : fmtSeconds(s.etaSeconds),
-        calls: `${s.counters.vendorCalls ?? 0}${s.counters.vendorCallsPlanned ? `/${s.counters.vendorCallsPlanned}` : ''}`,
-      };
-      if (!bar) {
-        bar = new cliProgress.SingleBar(
-          { format: '{phase} |{bar}| {percentage}% | ETA {etaText} | vendor calls {calls}', hideCursor: true, stream: io.stdout as NodeJS.WriteStream },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(100, Math.round(s.percent), payload);
-      } else bar.update(Math.round(s.percent), payload);
-      return;
-    }
-    const line = statusLine(s);
-    if (line !== lastLine) io.stdout.write(`${new Date().toISOString()} ${line}\n`);
-    lastLine = line;
+  return {
+    onProgress(s) {
+      if (opts.json) return;
+      if (tty) {
+        const payload = {
+          phase: (s.currentPhase ?? s.status).padEnd(19),
+          etaText: isTerminal(s.status) ? 'done' : fmtSeconds(s.etaSeconds),
+          calls: `${s.counters.vendorCalls ?? 0}${s.counters.vendorCallsPlanned ? `/${s.counters.vendorCallsPlanned}` : ''}`,
+        };
+        if (!bar) {
+          bar = new cliProgress.SingleBar(
+            { format: '{phase} |{bar}| {percentage}% | ETA {etaText} | vendor calls {calls}', hideCursor: true, stream: stdout as NodeJS.WriteStream },
+            cliProgress.Presets.shades_classic,
+          );
+          bar.start(100, Math.round(s.percent), payload);
+        } else bar.update(Math.round(s.percent), payload);
+        return;
+      }
+      const line = statusLine(s);
+      if (line !== lastLine) stdout.write(`${new Date().toISOString()} ${line}\n`);
+      lastLine = line;
+    },
+    stop() {
+      bar?.stop();
+      bar = undefined;
+    },
   };
+}
+
+/** Follows a run to its end with a progress display, prints its summary, returns the exit code. */
+export async function followRun(client: PortfolioBatchClient, runId: string, follow: Follow, io: Pick<CliIo, 'stdout' | 'stderr'>): Promise<number> {
+  const progress = createProgressReporter(io.stdout, { json: follow.json });
   try {
     const final = await waitForRun(client, runId, {
-      onProgress,
+      onProgress: (s) => progress.onProgress(s),
       intervalMs: follow.intervalMs,
       freshness: true,
       ...(follow.timeoutMs !== undefined ? { timeoutMs: follow.timeoutMs } : {}),
     });
-    bar?.stop();
+    progress.stop();
     io.stdout.write(follow.json ? `${JSON.stringify(final)}\n` : `${summaryLines(final).join('\n')}\n`);
     return exitCodeOf(final.status);
   } catch (err) {
-    bar?.stop();
+    progress.stop();
     if (err instanceof WaitTimeoutError) {
       io.stderr.write(`${err.message}\n`);
       return EXIT.timeout;
