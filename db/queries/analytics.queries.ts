@@ -114,29 +114,6 @@ export interface PriorSnapshotState {
   recentDailyReturns: number[];
 }
 
-/** The state the roll-forward continues from: the last snapshot strictly before `date`. */
-export async function loadPriorState(db: Knex | Knex.Transaction, portfolioId: string, date: IsoDate): Promise<PriorSnapshotState | null> {
-  const rows = (await db('portfolio_snapshots')
-    .where({ portfolio_id: portfolioId })
-    .where('snapshot_date', '<', date)
-    .orderBy('snapshot_date', 'desc')
-    .limit(62)
-    .select('snapshot_date', 'total_value', 'cumulative_pnl', 'daily_return')) as {
-    snapshot_date: string;
-    total_value: number;
-    cumulative_pnl: number;
-    daily_return: number;
-  }[];
-  const last = rows[0];
-  if (!last) return null;
-  return {
-    date: last.snapshot_date,
-    equity: last.total_value,
-    cumulativePnl: last.cumulative_pnl,
-    recentDailyReturns: rows.map((r) => r.daily_return).reverse(),
-  };
-}
-
 /** factor name → factor_definitions.id */
 export async function factorIds(db: Knex): Promise<Map<FactorName, number>> {
   const rows = (await db('factor_definitions').select('id', 'name')) as { id: number; name: FactorName }[];
@@ -377,23 +354,88 @@ export async function upsertPortfolioExposures(db: Knex | Knex.Transaction, rows
   );
 }
 
-/** Removes exposure rows of dates being recomputed, so a factor that lost its beta does not keep a stale row. */
-export async function deleteExposuresFrom(db: Knex.Transaction, portfolioId: string, positionIds: readonly string[], from: IsoDate): Promise<void> {
-  await db('factor_exposures').where({ portfolio_id: portfolioId }).where('calculation_date', '>=', from).delete();
-  if (positionIds.length > 0) {
-    await db('position_factor_exposures')
-      .whereIn('position_id', positionIds as string[])
-      .where('calculation_date', '>=', from)
-      .delete();
-  }
+/**
+ * Serialises writers of these portfolios across processes for the rest of the transaction: a
+ * portfolio run and the nightly run never write the same portfolio's rows at the same time.
+ * Locks are taken in id order, so two runs locking overlapping groups cannot deadlock.
+ */
+export async function lockPortfolios(trx: Knex.Transaction, portfolioIds: readonly string[]): Promise<void> {
+  const sorted = [...portfolioIds].sort();
+  await trx.raw(`SELECT pg_advisory_xact_lock(hashtextextended('portfolio:' || id, 7)) FROM unnest(?::text[]) WITH ORDINALITY AS t(id, n) ORDER BY n`, [
+    sorted,
+  ]);
 }
 
-/**
- * Serialises writers of one portfolio across processes for the rest of the transaction: a
- * portfolio run and the nightly run never write the same portfolio's rows at the same time.
- */
-export async function lockPortfolio(trx: Knex.Transaction, portfolioId: string): Promise<void> {
-  await trx.raw(`SELECT pg_advisory_xact_lock(hashtextextended(?, 7))`, [`portfolio:${portfolioId}`]);
+/** Complete snapshot dates of several portfolios on or after `from`, by portfolio. */
+export async function completeSnapshotDatesMany(
+  db: Knex | Knex.Transaction,
+  portfolioIds: readonly string[],
+  from: IsoDate,
+  to: IsoDate,
+): Promise<Map<string, Set<IsoDate>>> {
+  const rows = (await db('portfolio_snapshots')
+    .whereIn('portfolio_id', portfolioIds as string[])
+    .where({ is_complete: true })
+    .whereBetween('snapshot_date', [from, to])
+    .select('portfolio_id', 'snapshot_date')) as { portfolio_id: string; snapshot_date: string }[];
+  const out = new Map<string, Set<IsoDate>>();
+  for (const r of rows) {
+    let set = out.get(r.portfolio_id);
+    if (!set) out.set(r.portfolio_id, (set = new Set()));
+    set.add(r.snapshot_date);
+  }
+  return out;
+}
+
+/** For each (portfolio, date): the state the roll-forward continues from, the last snapshot strictly before the date. */
+export async function loadPriorStates(
+  db: Knex | Knex.Transaction,
+  requests: readonly { portfolioId: string; date: IsoDate }[],
+): Promise<Map<string, PriorSnapshotState>> {
+  const out = new Map<string, PriorSnapshotState>();
+  if (requests.length === 0) return out;
+  const r = await db.raw<{ rows: { portfolio_id: string; snapshot_date: string; total_value: number; cumulative_pnl: number; daily_return: number }[] }>(
+    `SELECT q.pid AS portfolio_id, s.snapshot_date::text AS snapshot_date, s.total_value, s.cumulative_pnl, s.daily_return
+       FROM unnest(?::uuid[], ?::date[]) AS q(pid, d)
+       CROSS JOIN LATERAL (
+         SELECT snapshot_date, total_value, cumulative_pnl, daily_return FROM portfolio_snapshots
+          WHERE portfolio_id = q.pid AND snapshot_date < q.d ORDER BY snapshot_date DESC LIMIT 62
+       ) s
+      ORDER BY q.pid, s.snapshot_date`,
+    [requests.map((x) => x.portfolioId), requests.map((x) => x.date)],
+  );
+  const grouped = new Map<string, typeof r.rows>();
+  for (const row of r.rows) {
+    const list = grouped.get(row.portfolio_id) ?? [];
+    list.push(row);
+    grouped.set(row.portfolio_id, list);
+  }
+  for (const [pid, rows] of grouped) {
+    const last = rows[rows.length - 1]!;
+    out.set(pid, {
+      date: last.snapshot_date,
+      equity: last.total_value,
+      cumulativePnl: last.cumulative_pnl,
+      recentDailyReturns: rows.map((x) => x.daily_return),
+    });
+  }
+  return out;
+}
+
+/** Removes exposure rows of the dates being recomputed, per portfolio, so a factor that lost its beta keeps no stale row. */
+export async function deleteExposuresFromMany(trx: Knex.Transaction, requests: readonly { portfolioId: string; from: IsoDate }[]): Promise<void> {
+  if (requests.length === 0) return;
+  const ids = requests.map((x) => x.portfolioId);
+  const froms = requests.map((x) => x.from);
+  await trx.raw(
+    `DELETE FROM factor_exposures f USING unnest(?::uuid[], ?::date[]) AS q(pid, d) WHERE f.portfolio_id = q.pid AND f.calculation_date >= q.d`,
+    [ids, froms],
+  );
+  await trx.raw(
+    `DELETE FROM position_factor_exposures e USING positions p, unnest(?::uuid[], ?::date[]) AS q(pid, d)
+      WHERE p.portfolio_id = q.pid AND e.position_id = p.id AND e.calculation_date >= q.d`,
+    [ids, froms],
+  );
 }
 
 /** Symbols recorded as having no vendor prices. */

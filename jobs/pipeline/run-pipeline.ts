@@ -16,7 +16,7 @@ import type { RunCounters, RunWarning } from '../../server/services/batch.types.
 import { PolygonAuthError } from '../market-data/errors.js';
 import { targetDate, tradingDaysBetween } from '../calc/trading-calendar.js';
 import type { Closes, JobControl, PipelineDeps } from './deps.js';
-import { loadAnalyticsInputs, processPortfolio, type AnalyticsInputs } from './phases/portfolio-analytics.phase.js';
+import { loadAnalyticsInputs, processPortfolioGroup, type AnalyticsInputs, type GroupResult } from './phases/portfolio-analytics.phase.js';
 import { marketDataPhase } from './phases/market-data.phase.js';
 import { symbolFactorsPhase } from './phases/symbol-factors.phase.js';
 import { symbolMetricsPhase } from './phases/symbol-metrics.phase.js';
@@ -144,17 +144,19 @@ async function portfolioPhaseInline(
   let done = 0;
   const started = Date.now();
   let daysDone = 0;
-  for (const p of plan.portfolios) {
+  for (let i = 0; i < plan.portfolios.length; i += GROUP_SIZE) {
     await touch(ctl, rec);
-    const r = await runOnePortfolio(deps, p, plan.target, row.force, inputs, row.id);
-    if ('error' in r) {
-      failed.push({ portfolioId: p.id, error: r.error });
-      rec.warn({ code: 'portfolio_failure', portfolioId: p.id, message: `portfolio ${p.id}: ${r.error}` });
-    } else {
-      addOutcome(rec, r.outcome);
-      daysDone += r.outcome.dates;
+    const group = plan.portfolios.slice(i, i + GROUP_SIZE);
+    const r = await runGroup(deps, group, plan.target, row.force, inputs, row.id);
+    for (const f of r.failed) {
+      failed.push(f);
+      rec.warn({ code: 'portfolio_failure', portfolioId: f.portfolioId, message: `portfolio ${f.portfolioId}: ${f.error}` });
     }
-    done++;
+    for (const o of r.outcomes) {
+      addOutcome(rec, o);
+      daysDone += o.dates;
+    }
+    done += group.length;
     const secs = (Date.now() - started) / 1000;
     if (secs > 0) rec.doc.progress.portfolioDaysPerSecond = Math.round(daysDone / secs);
     await rec.advance('portfolio_analytics', done);
@@ -163,27 +165,44 @@ async function portfolioPhaseInline(
   return { failed };
 }
 
-function addOutcome(rec: RunRecorder, o: Awaited<ReturnType<typeof processPortfolio>>): void {
+/** Portfolios per transaction: a few set-based statements serve the whole group. */
+const GROUP_SIZE = 25;
+
+function addOutcome(rec: RunRecorder, o: GroupResult['outcomes'][number]): void {
   rec.count('snapshotsWritten', o.snapshots);
   rec.count('positionExposureRows', o.positionExposures);
   rec.count('portfolioExposureRows', o.portfolioExposures);
   for (const w of o.warnings) rec.warn(w);
 }
 
-async function runOnePortfolio(
+/**
+ * One group in one transaction; if the transaction fails, each portfolio alone, so one bad
+ * portfolio cannot take the others with it.
+ */
+async function runGroup(
   deps: PipelineDeps,
-  p: PortfolioPlan,
+  group: readonly PortfolioPlan[],
   target: string,
   force: boolean,
   inputs: AnalyticsInputs,
   runId: string,
-): Promise<{ outcome: Awaited<ReturnType<typeof processPortfolio>> } | { error: string }> {
+): Promise<GroupResult> {
   try {
-    return { outcome: await processPortfolio(deps, p, target, force, inputs, runId) };
+    return await processPortfolioGroup(deps, group, target, force, inputs, runId);
   } catch (err) {
     if (isInterruption(err)) throw err;
-    deps.logger.error({ err, runId, portfolioId: p.id }, 'portfolio analytics failed');
-    return { error: errorMessage(err) };
+    if (group.length === 1) {
+      deps.logger.error({ err, runId, portfolioId: group[0]!.id }, 'portfolio analytics failed');
+      return { outcomes: [], failed: [{ portfolioId: group[0]!.id, error: errorMessage(err) }] };
+    }
+    deps.logger.warn({ err, runId, portfolios: group.length }, 'group write failed; retrying portfolio by portfolio');
+    const merged: GroupResult = { outcomes: [], failed: [] };
+    for (const p of group) {
+      const r = await runGroup(deps, [p], target, force, inputs, runId);
+      merged.outcomes.push(...r.outcomes);
+      merged.failed.push(...r.failed);
+    }
+    return merged;
   }
 }
 
@@ -233,22 +252,21 @@ export async function executeChunk(deps: PipelineDeps, runId: string, chunkNo: n
     const plans = await chunkPlans(deps.knex, remaining, target, run);
     const inputs = await loadAnalyticsInputs(deps.knex, plans, target, undefined, (s, f, t) => deps.marketData.loadCloses(s, f, t));
     const byId = new Map(plans.map((p) => [p.id, p]));
-    for (const id of remaining) {
+    for (let i = 0; i < remaining.length; i += GROUP_SIZE) {
       checkpoint(ctl);
       await ctl.touch(Math.round((100 * done) / chunk.portfolio_ids.length));
-      const p = byId.get(id);
-      if (p) {
-        const r = await runOnePortfolio(deps, p, target, run.force, inputs, runId);
-        if ('error' in r) failures.push({ portfolioId: id, error: r.error });
-        else {
-          datesDone += r.outcome.dates;
-          add('snapshotsWritten', r.outcome.snapshots);
-          add('positionExposureRows', r.outcome.positionExposures);
-          add('portfolioExposureRows', r.outcome.portfolioExposures);
-          for (const w of r.outcome.warnings) if (warnings.length < 200) warnings.push(w);
-        }
+      const ids = remaining.slice(i, i + GROUP_SIZE);
+      const group = ids.map((id) => byId.get(id)).filter((p): p is PortfolioPlan => p !== undefined);
+      const r = await runGroup(deps, group, target, run.force, inputs, runId);
+      failures.push(...r.failed);
+      for (const o of r.outcomes) {
+        datesDone += o.dates;
+        add('snapshotsWritten', o.snapshots);
+        add('positionExposureRows', o.positionExposures);
+        add('portfolioExposureRows', o.portfolioExposures);
+        for (const w of o.warnings) if (warnings.length < 200) warnings.push(w);
       }
-      done++;
+      done += ids.length;
       await recordChunkProgress(deps.knex, runId, chunkNo, { portfoliosDone: done, datesDone, failures, warnings, counters });
     }
     await finishChunk(deps.knex, runId, chunkNo, failures.length > 0 ? 'partial' : 'completed');
@@ -271,7 +289,7 @@ async function chunkPlans(db: Knex, ids: readonly string[], target: string, run:
     db,
     scoped.map((p) => p.id),
   );
-  // processPortfolio re-derives the first missing date under the portfolio's lock; start from the
+  // processPortfolioGroup re-derives the first missing date under the portfolios' locks; start from the
   // requested date when forced, else from inception (the lock-time check skips completed dates).
   return scoped.map((p) => {
     const firstDate = run.force && run.requested_from && run.requested_from > p.inception ? run.requested_from : p.inception;

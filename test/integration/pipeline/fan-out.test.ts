@@ -52,7 +52,8 @@ describe('a run over 200 portfolios fans out to chunk jobs', () => {
     try {
       await seedMany(one.container.knex);
       const r = await one.container.batch.requestRun({ scope: 'all', source: 'cron' });
-      expect((await waitForRunEnd(one.container.knex, r.runId, 120_000)).status).toBe('completed');
+      const end = await waitForRunEnd(one.container.knex, r.runId, 120_000);
+      expect(end.status, end.error_summary ?? '').toBe('completed');
       reference = await dumpAnalytics(one.container.knex);
       expect((await one.container.knex('batch_run_chunks').where({ run_id: r.runId })).length).toBe(4);
     } finally {
@@ -66,7 +67,8 @@ describe('a run over 200 portfolios fans out to chunk jobs', () => {
     try {
       await seedMany(a.container.knex);
       const r = await a.container.batch.requestRun({ scope: 'all', source: 'cron' });
-      expect((await waitForRunEnd(a.container.knex, r.runId, 120_000)).status).toBe('completed');
+      const end = await waitForRunEnd(a.container.knex, r.runId, 120_000);
+      expect(end.status, end.error_summary ?? '').toBe('completed');
       const chunks = (await a.container.knex('batch_run_chunks').where({ run_id: r.runId }).select('job_id', 'status')) as {
         job_id: string;
         status: string;
