@@ -171,3 +171,19 @@ describe('auth and visibility through the router', () => {
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.token_hash) && r.token_hash !== userToken)).toBe(true);
   });
 });
+
+describe('trigger rate limit', () => {
+  it('answers TOO_MANY_REQUESTS with a retry hint once a user exceeds the per-minute limit', async () => {
+    const limited = buildApiServices({ ...container, config: { ...container.config, api: { ...container.config.api, triggerLimitPerMinute: 2 } } });
+    const c = createCallerFactory(appRouter)(createCallerContext(limited, userToken));
+    const mine = await caller(userToken).portfolio.onboard({ name: 'Limited', equityBalance: 1000, positions: [good] });
+    await c.batch.run({ portfolioId: mine.portfolioId });
+    await c.batch.run({ portfolioId: mine.portfolioId });
+    const err = await expectError(c.batch.run({ portfolioId: mine.portfolioId }));
+    expect(err.code).toBe('TOO_MANY_REQUESTS');
+    expect(err.message).toMatch(/^Too many run triggers: at most 2 per 60 s; retry in \d+ s$/);
+    expect(errorDetailsOf(err)?.retryAfterSeconds).toBeGreaterThan(0);
+    // Reads are not triggers.
+    await expect(c.batch.status({ portfolioId: mine.portfolioId })).resolves.toBeTruthy();
+  });
+});
