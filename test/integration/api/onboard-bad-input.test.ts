@@ -140,16 +140,17 @@ describe('auth and visibility through the router', () => {
   it("hides another user's portfolio and runs as NOT_FOUND", async () => {
     const mine = await caller(userToken).portfolio.onboard({ name: 'Mine', equityBalance: 1000, positions: [good] });
     const other = caller(otherToken);
-    for (const p of [
-      other.portfolio.get({ portfolioId: mine.portfolioId }),
-      other.portfolio.snapshots({ portfolioId: mine.portfolioId }),
-      other.portfolio.exposures({ portfolioId: mine.portfolioId }),
-      other.batch.status({ runId: mine.runId }),
-      other.batch.status({ portfolioId: mine.portfolioId }),
-      other.batch.run({ portfolioId: mine.portfolioId }),
-      other.batch.history({ portfolioId: mine.portfolioId, limit: 5 }),
+    // Thunks, so no call starts (and fails) before the loop awaits it.
+    for (const call of [
+      () => other.portfolio.get({ portfolioId: mine.portfolioId }),
+      () => other.portfolio.snapshots({ portfolioId: mine.portfolioId }),
+      () => other.portfolio.exposures({ portfolioId: mine.portfolioId }),
+      () => other.batch.status({ runId: mine.runId }),
+      () => other.batch.status({ portfolioId: mine.portfolioId }),
+      () => other.batch.run({ portfolioId: mine.portfolioId }),
+      () => other.batch.history({ portfolioId: mine.portfolioId, limit: 5 }),
     ]) {
-      const err = await expectError(p);
+      const err = await expectError(call());
       expect(err.code).toBe('NOT_FOUND');
     }
     expect((await other.portfolio.list()).map((p) => p.id)).not.toContain(mine.portfolioId);
