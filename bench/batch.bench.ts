@@ -30,6 +30,8 @@ interface Figures {
   positionExposures: number;
   symbolFactorRows: number;
   status: string;
+  /** Seconds per phase: market data / symbol factors / symbol metrics / portfolio analytics. */
+  phases: string;
 }
 
 async function runOnce(container: Container, label: string, request: Parameters<Container['batch']['requestRun']>[0]): Promise<Figures> {
@@ -46,6 +48,9 @@ async function runOnce(container: Container, label: string, request: Parameters<
     positionExposures: s?.counters.positionExposureRows ?? 0,
     symbolFactorRows: s?.counters.symbolFactorRows ?? 0,
     status: end.status,
+    phases: (['market_data', 'symbol_factors', 'symbol_metrics', 'portfolio_analytics'] as const)
+      .map((p) => ((s?.phases[p]?.durationMs ?? 0) / 1000).toFixed(1))
+      .join(' / '),
   };
 }
 
@@ -72,11 +77,11 @@ async function seedMany(knex: Knex, n: number, inception: string): Promise<void>
 }
 
 function print(rows: Figures[]): void {
-  console.log('\n| workload | status | wall time | vendor calls | snapshots | position exposure rows | symbol beta rows |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('\n| workload | status | wall time | phases (s): market data / betas / metrics / portfolios | vendor calls | snapshots | position exposure rows | symbol beta rows |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r.label} | ${r.status} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.vendorCalls} | ${r.snapshots} | ${r.positionExposures} | ${r.symbolFactorRows} |`,
+      `| ${r.label} | ${r.status} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.phases} | ${r.vendorCalls} | ${r.snapshots} | ${r.positionExposures} | ${r.symbolFactorRows} |`,
     );
   }
 }

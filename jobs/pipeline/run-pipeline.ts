@@ -52,7 +52,7 @@ async function touch(ctl: JobControl, rec: RunRecorder): Promise<void> {
 export async function executeRun(deps: PipelineDeps, runId: string, ctl: JobControl): Promise<ExecuteOutcome> {
   const row = await markRunRunning(deps.knex, runId, 'picked up by a worker');
   if (!row) return 'not-runnable';
-  const rec = new RunRecorder(deps.knex, runId, row, deps.logger, deps.clock);
+  const rec = new RunRecorder(deps.knex, runId, row, deps.logger);
   try {
     return await runPhases(deps, row, rec, ctl);
   } catch (err) {
@@ -310,7 +310,7 @@ export async function finalizeFannedOutRun(deps: PipelineDeps, runId: string): P
   if (chunks.length === 0 || chunks.some((c) => c.status === 'queued' || c.status === 'running')) return;
   const row = await getRun(deps.knex, runId);
   if (!row || row.status !== 'running') return;
-  const rec = new RunRecorder(deps.knex, runId, row, deps.logger, deps.clock);
+  const rec = new RunRecorder(deps.knex, runId, row, deps.logger);
   const failed = chunks.flatMap((c) => c.failures);
   for (const c of chunks) {
     for (const w of c.warnings) rec.warn(w);
@@ -321,7 +321,7 @@ export async function finalizeFannedOutRun(deps: PipelineDeps, runId: string): P
   if (pa) {
     pa.status = 'done';
     pa.current = chunks.reduce((n, c) => n + c.portfolios_done, 0);
-    pa.durationMs = pa.startedAt ? deps.clock().getTime() - Date.parse(pa.startedAt) : null;
+    pa.durationMs = pa.startedAt ? Date.now() - Date.parse(pa.startedAt) : null;
   }
   const failedSymbols = row.progress.failedSymbols ?? [];
   const partial = failed.length > 0 || failedSymbols.length > 0;

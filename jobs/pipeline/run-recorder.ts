@@ -23,6 +23,9 @@ export class ShutdownError extends Error {
 }
 
 /**
+ * Timestamps and durations here are wall-clock time (when things happened), not the injected
+ * business clock that decides the target date.
+ *
  * The run's progress document (SPEC §7) kept in memory and written to its batch_run_history row
  * with awaited statements: at every phase change, at least once per `flushEveryMs` while work
  * advances, and at the end. Every write also renews the heartbeat.
@@ -36,7 +39,6 @@ export class RunRecorder {
     readonly runId: string,
     row: RunRow,
     private readonly logger: Logger,
-    private readonly clock: () => Date,
     private readonly flushEveryMs = 1000,
   ) {
     this.doc = {
@@ -49,7 +51,7 @@ export class RunRecorder {
   }
 
   log(message: string, fields: Record<string, unknown> = {}): void {
-    this.doc.activityLog.push({ at: this.clock().toISOString(), message });
+    this.doc.activityLog.push({ at: new Date().toISOString(), message });
     if (this.doc.activityLog.length > MAX_ACTIVITY) this.doc.activityLog.splice(0, this.doc.activityLog.length - MAX_ACTIVITY);
     this.logger.info({ runId: this.runId, ...fields }, message);
   }
@@ -72,7 +74,7 @@ export class RunRecorder {
   }
 
   async startPhase(name: PhaseName, total: number, unit: string): Promise<void> {
-    this.doc.phases[name] = { status: 'running', current: 0, total, unit, startedAt: this.clock().toISOString(), durationMs: null };
+    this.doc.phases[name] = { status: 'running', current: 0, total, unit, startedAt: new Date().toISOString(), durationMs: null };
     this.log(`phase ${name} started (${total} ${unit})`, { phase: name, total });
     await this.flush(true);
   }
@@ -86,10 +88,10 @@ export class RunRecorder {
   }
 
   async endPhase(name: PhaseName, status: PhaseProgress['status'], note?: string): Promise<void> {
-    const p = this.doc.phases[name] ?? { status, current: 0, total: 0, unit: '', startedAt: this.clock().toISOString(), durationMs: null };
+    const p = this.doc.phases[name] ?? { status, current: 0, total: 0, unit: '', startedAt: new Date().toISOString(), durationMs: null };
     p.status = status;
     if (status === 'done') p.current = p.total;
-    p.durationMs = p.startedAt ? this.clock().getTime() - Date.parse(p.startedAt) : null;
+    p.durationMs = p.startedAt ? new Date().getTime() - Date.parse(p.startedAt) : null;
     this.doc.phases[name] = p;
     this.log(note ?? `phase ${name} ${status}`, { phase: name, status, durationMs: p.durationMs });
     await this.flush(true);
@@ -103,7 +105,7 @@ export class RunRecorder {
 
   /** Writes the document (and the heartbeat); throttled unless forced. Throws LockLostError if the run ended elsewhere. */
   async flush(force: boolean): Promise<void> {
-    const now = this.clock().getTime();
+    const now = new Date().getTime();
     if (!force && now - this.lastFlush < this.flushEveryMs) return;
     this.lastFlush = now;
     const ok = await saveRunDocument(this.db, this.runId, this.doc);

@@ -178,7 +178,7 @@ export function createBatchService(deps: BatchServiceDeps): BatchService {
       }
       if (!row) return null;
       const freshness = opts.freshness && row.portfolio_id ? await portfolioFreshness(row.portfolio_id) : null;
-      return toStatusView(row, clock().getTime(), freshness);
+      return toStatusView(row, Date.now(), freshness);
     },
 
     async listRuns(q) {
@@ -190,7 +190,7 @@ export function createBatchService(deps: BatchServiceDeps): BatchService {
       if (q.userId) query.whereIn('portfolio_id', knex('portfolios').where({ user_id: q.userId }).select('id'));
       if (q.before) query.where('created_at', '<', q.before);
       const rows = (await query) as RunRow[];
-      const now = clock().getTime();
+      const now = Date.now();
       return rows.map((r) => toStatusView(r, now, null));
     },
   };

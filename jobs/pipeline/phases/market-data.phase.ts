@@ -14,17 +14,20 @@ export interface MarketDataOutcome {
  */
 export async function marketDataPhase(deps: PipelineDeps, rec: RunRecorder, plan: RunPlan, ctl: JobControl): Promise<MarketDataOutcome> {
   rec.doc.progress.callsPerSecond = deps.vendorCallsPerSecond;
+  // A resumed run keeps counting from what earlier attempts spent.
+  const callsBefore = rec.doc.counters.vendorCalls ?? 0;
   await rec.startPhase('market_data', 0, 'calls');
   rec.log(`fetching missing bars for ${plan.symbols.length} symbols over ${plan.fetchFrom}..${plan.fetchTo}`);
   const res = await deps.marketData.ensureBars(plan.symbols, plan.fetchFrom, plan.fetchTo, {
     signal: ctl.signal,
     onProgress: async (p) => {
       rec.set('vendorCallsPlanned', p.callsPlanned);
+      rec.set('vendorCalls', callsBefore + p.callsDone);
       await rec.advance('market_data', p.callsDone, p.callsPlanned);
     },
   });
   rec.set('vendorCallsPlanned', res.calls.planned);
-  rec.count('vendorCalls', res.calls.made);
+  rec.set('vendorCalls', callsBefore + res.calls.made);
   rec.count('vendorRetries', res.calls.retried);
   rec.count('vendorRateLimited', res.calls.rateLimited);
   rec.count('barsWritten', res.barsWritten);

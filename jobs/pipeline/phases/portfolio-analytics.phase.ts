@@ -6,6 +6,7 @@ import {
   loadPriorStates,
   loadSymbolBetas,
   lockPortfolios,
+  portfoliosWithSnapshotsFrom,
   unavailableSymbols,
   upsertPortfolioExposures,
   upsertPositionExposures,
@@ -225,9 +226,15 @@ export async function processPortfolioGroup(
         failed.push({ portfolioId: p.id, error: err instanceof Error ? err.message : String(err) });
       }
     }
-    await deleteExposuresFromMany(
+    // Exposures are written in the same transaction as snapshots, so only portfolios that already
+    // have a snapshot on or after their first date can hold rows to replace.
+    const rewritten = await portfoliosWithSnapshotsFrom(
       trx,
       computed.map((c) => ({ portfolioId: c.plan.id, from: c.firstDate })),
+    );
+    await deleteExposuresFromMany(
+      trx,
+      computed.filter((c) => rewritten.has(c.plan.id)).map((c) => ({ portfolioId: c.plan.id, from: c.firstDate })),
     );
     await upsertSnapshots(
       trx,

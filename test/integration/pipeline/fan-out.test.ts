@@ -45,7 +45,8 @@ describe('a run over 200 portfolios fans out to chunk jobs', () => {
   });
 
   it('two workers share the chunks and produce the rows of a one-worker run', async () => {
-    const env = { CHUNK_SIZE: '50', WORKER_CONCURRENCY: '1' };
+    // Small chunks and quick polling: both workers are sure to take some of the 20 chunks.
+    const env = { CHUNK_SIZE: '10', WORKER_CONCURRENCY: '1', PROCESS_EVERY_MS: '200' };
     // Reference: one worker.
     const one = await startTestStack({ simInstance: sim, env });
     let reference: Record<string, unknown[]>;
@@ -55,7 +56,7 @@ describe('a run over 200 portfolios fans out to chunk jobs', () => {
       const end = await waitForRunEnd(one.container.knex, r.runId, 120_000);
       expect(end.status, end.error_summary ?? '').toBe('completed');
       reference = await dumpAnalytics(one.container.knex);
-      expect((await one.container.knex('batch_run_chunks').where({ run_id: r.runId })).length).toBe(4);
+      expect((await one.container.knex('batch_run_chunks').where({ run_id: r.runId })).length).toBe(20);
     } finally {
       await one.stop();
     }
@@ -73,7 +74,7 @@ describe('a run over 200 portfolios fans out to chunk jobs', () => {
         job_id: string;
         status: string;
       }[];
-      expect(chunks).toHaveLength(4);
+      expect(chunks).toHaveLength(20);
       expect(chunks.every((c) => c.status === 'completed')).toBe(true);
       const owners = (await a.container.knex('agenda_jobs')
         .whereIn(
