@@ -9,19 +9,11 @@ import { computePortfolioDays, type PositionInput } from '../jobs/calc/portfolio
 import { computeSymbolMetrics } from '../jobs/calc/symbol-metrics.js';
 import { addTradingDays, tradingDaysBetween } from '../jobs/calc/trading-calendar.js';
 import type { Bar, IsoDate, PriceSeries } from '../jobs/calc/types.js';
+import { mulberry32 } from '../jobs/market-data/prng.js';
 
 const REPS = 7;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 function series(dates: readonly IsoDate[], rnd: () => number, market: readonly number[], beta: number): Bar[] {
   let p = 20 + rnd() * 300;

@@ -12,7 +12,8 @@ import { pino } from 'pino';
 import { createProgressReporter, exitCodeOf, fmtSeconds } from '../client-sdk/cli.js';
 import { createClient, describeError, waitForRun, type ExposureView, type PortfolioBatchClient, type RunStatusView } from '../client-sdk/index.js';
 import { startPolygonSim, type PolygonSim } from '../jobs/market-data/polygon-sim.js';
-import { addTradingDays, countTradingDays, targetDate } from '../jobs/calc/trading-calendar.js';
+import { countTradingDays, targetDate } from '../jobs/calc/trading-calendar.js';
+import { samplePositions } from './sample-portfolio.js';
 import { loadConfig, type Config } from './config.js';
 import { createContainer, type Container } from './container.js';
 import { createLogger } from './logger.js';
@@ -22,29 +23,6 @@ import { startWorker, type WorkerHandle } from './worker.js';
 export const DEMO_EMAIL = 'demo@portfolio-batch.local';
 export const DEMO_PORTFOLIO = 'Demo: sample portfolio';
 export const DEMO_IDEMPOTENCY_KEY = 'demo-sample-portfolio-v1';
-
-/**
- * Thirteen positions: eight symbols of the original failure report (three of them mutual funds the
- * vendor has no bars for) and five large US stocks; entries across the past year, one short, one sold.
- */
-export function demoPositions(target: string) {
-  const back = (n: number): string => addTradingDays(target, -n);
-  return [
-    { symbol: 'AAPL', quantity: 100, entryPrice: 180, entryDate: back(250) },
-    { symbol: 'MSFT', quantity: 50, entryPrice: 400, entryDate: back(240) },
-    { symbol: 'NVDA', quantity: -40, entryPrice: 120, entryDate: back(200) },
-    { symbol: 'AMZN', quantity: 60, entryPrice: 170, entryDate: back(180), exitDate: back(20), exitPrice: 190 },
-    { symbol: 'GOOGL', quantity: 70, entryPrice: 160, entryDate: back(150) },
-    { symbol: 'GOVT', quantity: 300, entryPrice: 23, entryDate: back(120) },
-    { symbol: 'IAU', quantity: 200, entryPrice: 45, entryDate: back(100) },
-    { symbol: 'IEFA', quantity: 150, entryPrice: 75, entryDate: back(90) },
-    { symbol: 'MUB', quantity: 100, entryPrice: 107, entryDate: back(60) },
-    { symbol: 'VO', quantity: 40, entryPrice: 250, entryDate: back(40) },
-    { symbol: 'GGIPX', quantity: 500, entryPrice: 20, entryDate: back(230) },
-    { symbol: 'GINDX', quantity: 300, entryPrice: 30, entryDate: back(210) },
-    { symbol: 'NEAIX', quantity: 250, entryPrice: 40, entryDate: back(10) },
-  ];
-}
 
 const money = (n: number): string => n.toLocaleString('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
 const signedMoney = (n: number): string => `${n >= 0 ? '+' : '−'}${money(Math.abs(n))}`;
@@ -85,7 +63,7 @@ async function demoUserToken(admin: PortfolioBatchClient): Promise<{ token: stri
 
 /** Onboards the sample, or finds it from an earlier demo; returns the run to follow. */
 async function onboardOrReuse(user: PortfolioBatchClient, target: string, out: (s: string) => void): Promise<{ portfolioId: string; runId: string; reused: boolean }> {
-  const positions = demoPositions(target);
+  const positions = samplePositions(target);
   let portfolioId: string;
   let runId: string;
   try {

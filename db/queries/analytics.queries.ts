@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { BetaRow } from '../../jobs/calc/factor-betas.js';
 import type { FactorName } from '../../jobs/calc/factors.js';
+import type { SnapshotValues } from '../../jobs/calc/portfolio-day.js';
 import type { SymbolMetrics } from '../../jobs/calc/symbol-metrics.js';
 import type { IsoDate } from '../../jobs/calc/types.js';
 import { bulkUpsert } from './bulk.js';
@@ -210,28 +211,13 @@ export async function upsertSymbolMetrics(db: Knex | Knex.Transaction, rows: rea
   );
 }
 
-export interface SnapshotWrite {
+/** One snapshot row: every SPEC §5 column as computed, plus where it belongs. */
+export type SnapshotWrite = SnapshotValues & {
   portfolioId: string;
   date: IsoDate;
-  totalValue: number;
-  cashValue: number;
-  longValue: number;
-  shortValue: number;
-  grossExposure: number;
-  netExposure: number;
-  dailyPnl: number;
-  dailyReturn: number;
-  cumulativePnl: number;
-  numPositions: number;
-  numLong: number;
-  numShort: number;
-  betaMarket: number | null;
-  realizedVolatility21d: number | null;
-  realizedVolatility63d: number | null;
-  isComplete: boolean;
   warnings: unknown[];
   runId: string | null;
-}
+};
 
 export async function upsertSnapshots(db: Knex | Knex.Transaction, rows: readonly SnapshotWrite[]): Promise<number> {
   return bulkUpsert(

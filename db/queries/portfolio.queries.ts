@@ -1,6 +1,7 @@
 import type { IsoDate } from '../../jobs/calc/types.js';
 import type { Knex } from '../knex.js';
 import { bulkUpsert } from './bulk.js';
+import type { SnapshotValues } from '../../jobs/calc/portfolio-day.js';
 
 type Db = Knex | Knex.Transaction;
 
@@ -213,26 +214,11 @@ export async function listPositions(db: Db, portfolioId: string): Promise<Positi
     .orderBy([{ column: 'x.entry_date' }, { column: 'x.symbol' }, { column: 'x.id' }])) as PositionRow[];
 }
 
-export interface SnapshotRow {
+/** A stored snapshot as the API returns it: every SPEC §5 column, its date and its warnings. */
+export type SnapshotRow = SnapshotValues & {
   date: IsoDate;
-  totalValue: number;
-  cashValue: number;
-  longValue: number;
-  shortValue: number;
-  grossExposure: number;
-  netExposure: number;
-  dailyPnl: number;
-  dailyReturn: number;
-  cumulativePnl: number;
-  numPositions: number;
-  numLong: number;
-  numShort: number;
-  betaMarket: number | null;
-  realizedVolatility21d: number | null;
-  realizedVolatility63d: number | null;
-  isComplete: boolean;
   warnings: unknown[];
-}
+};
 
 /** Snapshots in date order over the unique (portfolio_id, snapshot_date) index. */
 export async function listSnapshots(db: Db, q: { portfolioId: string; from?: IsoDate; to?: IsoDate; limit: number }): Promise<SnapshotRow[]> {

@@ -18,6 +18,7 @@ import { FACTOR_PROXIES } from '../calc/factors.js';
 import type { FactorProxy } from '../calc/factors.js';
 import type { IsoDate } from '../calc/types.js';
 import { looksLikeMutualFund } from './fetch-planner.js';
+import { fnv1a, mulberry32 } from './prng.js';
 
 export const SIM_START_DATE: IsoDate = '2015-01-02';
 export const LARGE_CAPS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL', 'GOVT', 'IAU', 'IEFA', 'MUB', 'VO'] as const;
@@ -42,26 +43,6 @@ export function factorParams(etf: FactorProxy): { mu: number; sigma: number } {
 /** Open-end mutual funds (5 letters ending in X): no exchange bars, absent from grouped daily. */
 export function isMutualFundLike(ticker: string): boolean {
   return looksLikeMutualFund(ticker);
-}
-
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function normalStream(rand: () => number): () => number {

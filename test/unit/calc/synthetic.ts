@@ -4,18 +4,10 @@
 import { FACTOR_PROXIES } from '../../../jobs/calc/factors.js';
 import { tradingDaysBetween } from '../../../jobs/calc/trading-calendar.js';
 import type { Bar, IsoDate } from '../../../jobs/calc/types.js';
+import { mulberry32 } from '../../../jobs/market-data/prng.js';
 
 /** mulberry32: a tiny seeded PRNG with uniform output in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 /** Standard normal draws by Box-Muller. */
 export function normal(rnd: () => number): () => number {
