@@ -81,8 +81,9 @@ describe('local limiter', () => {
     expect(results).toEqual([0, 1, 2, 3]);
     expect(starts).toHaveLength(7);
     const gaps = starts.slice(1).map((t, k) => t - starts[k]!);
-    // Timers may fire a millisecond early; 100 ms spacing minus that slack.
-    for (const g of gaps) expect(g).toBeGreaterThanOrEqual(97);
+    // Spacing is 100 ms; a retry that bypassed the limiter would start 1-5 ms after its failure.
+    // The bound leaves room for event-loop lag on a loaded machine (one start late, the next on time).
+    for (const g of gaps) expect(g).toBeGreaterThanOrEqual(60);
     expect(stats).toEqual({ made: 7, retried: 3, rateLimited: 0 });
     expect(limiter.counters()).toEqual({ made: 7, retried: 3, rateLimited: 0 });
   });
