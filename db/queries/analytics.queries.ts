@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { BetaRow } from '../../jobs/calc/factor-betas.js';
 import type { FactorName } from '../../jobs/calc/factors.js';
-import type { SnapshotValues } from '../../jobs/calc/portfolio-day.js';
+import type { PositionInput, SnapshotValues } from '../../jobs/calc/portfolio-day.js';
 import type { SymbolMetrics } from '../../jobs/calc/symbol-metrics.js';
 import type { IsoDate } from '../../jobs/calc/types.js';
 import { bulkUpsert } from './bulk.js';
@@ -60,17 +60,8 @@ export async function completeSnapshotDates(db: Knex | Knex.Transaction, portfol
   return new Set(rows.map((r) => r.snapshot_date));
 }
 
-export interface PositionRow {
-  id: string;
-  portfolioId: string;
-  symbol: string;
-  quantity: number;
-  entryPrice: number;
-  entryDate: IsoDate;
-  exitDate: IsoDate | null;
-  exitPrice: number | null;
-  investmentClass: 'PUBLIC' | 'PRIVATE';
-}
+/** A live position of a portfolio in scope: the calc's position input plus its portfolio. */
+export type PositionRow = PositionInput & { portfolioId: string };
 
 export async function loadPositions(db: Knex | Knex.Transaction, portfolioIds: readonly string[]): Promise<Map<string, PositionRow[]>> {
   const rows = (await db('positions')

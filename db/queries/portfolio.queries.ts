@@ -1,7 +1,7 @@
 import type { IsoDate } from '../../jobs/calc/types.js';
 import type { Knex } from '../knex.js';
 import { bulkUpsert } from './bulk.js';
-import type { SnapshotValues } from '../../jobs/calc/portfolio-day.js';
+import type { PositionInput, SnapshotValues } from '../../jobs/calc/portfolio-day.js';
 
 type Db = Knex | Knex.Transaction;
 
@@ -48,15 +48,8 @@ export async function insertPortfolio(
   }
 }
 
-export interface PositionInsert {
-  symbol: string;
-  quantity: number;
-  entryPrice: number;
-  entryDate: IsoDate;
-  exitDate: IsoDate | null;
-  exitPrice: number | null;
-  investmentClass: 'PUBLIC' | 'PRIVATE';
-}
+/** A position to write: the calc's position input before it has an id. */
+export type PositionInsert = Omit<PositionInput, 'id'>;
 
 const POSITION_INSERT_CHUNK = 1_000;
 
@@ -181,18 +174,11 @@ export async function getPortfolioSummary(db: Db, portfolioId: string): Promise<
   return res.rows[0];
 }
 
-export interface PositionRow {
-  id: string;
-  symbol: string;
-  quantity: number;
-  entryPrice: number;
-  entryDate: IsoDate;
-  exitDate: IsoDate | null;
-  exitPrice: number | null;
-  investmentClass: 'PUBLIC' | 'PRIVATE';
+/** A stored position with the price status of its symbol. */
+export type PositionRow = PositionInput & {
   priceStatus: 'pending' | 'ok' | 'unavailable' | null;
   unavailableReason: string | null;
-}
+};
 
 export async function listPositions(db: Db, portfolioId: string): Promise<PositionRow[]> {
   return (await db('positions as x')

@@ -108,16 +108,7 @@ function computeRows(
   for (const p of plan.positions) closes[p.symbol] = inputs.closes.get(p.symbol) ?? [];
   const results = computePortfolioDays({
     portfolio: { equityBalance: plan.equityBalance },
-    positions: plan.positions.map((p) => ({
-      id: p.id,
-      symbol: p.symbol,
-      quantity: p.quantity,
-      entryPrice: p.entryPrice,
-      entryDate: p.entryDate,
-      exitDate: p.exitDate,
-      exitPrice: p.exitPrice,
-      investmentClass: p.investmentClass,
-    })),
+    positions: plan.positions,
     dates,
     prior,
     closes,
