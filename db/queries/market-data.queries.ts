@@ -35,6 +35,8 @@ export interface SymbolPriceInfo {
   assetType: string;
   priceStatus: 'pending' | 'ok' | 'unavailable';
   unavailableReason: string | null;
+  /** Milliseconds since the status was last written (by the database's clock). */
+  statusAgeMs: number;
 }
 
 /**
@@ -75,15 +77,16 @@ export async function loadSymbolPriceInfo(db: Db, symbols: readonly string[]): P
   const out = new Map<string, SymbolPriceInfo>();
   if (symbols.length === 0) return out;
   const rows = (await db('symbol_universe')
-    .select('symbol', 'asset_type', 'price_status', 'unavailable_reason')
+    .select('symbol', 'asset_type', 'price_status', 'unavailable_reason', db.raw(`(extract(epoch from now() - updated_at) * 1000)::float8 AS status_age_ms`))
     .whereIn('symbol', symbols as string[])) as {
     symbol: string;
     asset_type: string;
     price_status: SymbolPriceInfo['priceStatus'];
     unavailable_reason: string | null;
+    status_age_ms: number;
   }[];
   for (const r of rows) {
-    out.set(r.symbol, { assetType: r.asset_type, priceStatus: r.price_status, unavailableReason: r.unavailable_reason });
+    out.set(r.symbol, { assetType: r.asset_type, priceStatus: r.price_status, unavailableReason: r.unavailable_reason, statusAgeMs: r.status_age_ms });
   }
   return out;
 }

@@ -37,7 +37,14 @@ export interface MarketDataDeps {
   allowGrouped?: boolean;
   /** Value of market_data_cache.source (default 'polygon'). */
   source?: string;
+  /**
+   * A symbol found to have no bars at all is not asked again for this long, even when the window
+   * grows by a day (default 7 days): an open-end fund in scope would otherwise cost a call every night.
+   */
+  unavailableRecheckMs?: number;
 }
+
+export const DEFAULT_UNAVAILABLE_RECHECK_MS = 7 * 86_400_000;
 
 export interface EnsureBarsProgress {
   callsDone: number;
@@ -140,8 +147,27 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
     const groupedIneligible = new Set(
       symbols.filter((s) => looksLikeMutualFund(s) || info.get(s)?.assetType === 'mutual_fund' || info.get(s)?.priceStatus === 'unavailable'),
     );
-    const plan = planFetch({ symbols, days, uncached, coverage, groupedIneligible, allowGrouped: deps.allowGrouped ?? true });
-    result.alreadyCached = plan.alreadyCached.length;
+    // Known to have no prices and checked recently: reported, not asked again until the recheck is due.
+    const recheckMs = deps.unavailableRecheckMs ?? DEFAULT_UNAVAILABLE_RECHECK_MS;
+    const resting = new Set(
+      symbols.filter((s) => {
+        const i = info.get(s);
+        return i?.priceStatus === 'unavailable' && i.statusAgeMs < recheckMs;
+      }),
+    );
+    for (const s of resting) {
+      const i = info.get(s)!;
+      result.unavailable.push({ symbol: s, reason: i.unavailableReason ?? 'no data' });
+    }
+    const plan = planFetch({
+      symbols: symbols.filter((s) => !resting.has(s)),
+      days,
+      uncached,
+      coverage,
+      groupedIneligible,
+      allowGrouped: deps.allowGrouped ?? true,
+    });
+    result.alreadyCached = plan.alreadyCached.length + resting.size;
     result.plan = {
       strategy: plan.strategy,
       groupedDates: plan.groupedDates.length,

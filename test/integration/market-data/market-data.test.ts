@@ -108,7 +108,7 @@ describe('ensureBars against the simulator', () => {
     expect(r.barsWritten).toBe(0);
   });
 
-  it('one more trading day for 1,200 symbols: one grouped call, range calls only for the funds', async () => {
+  it('one more trading day for 1,200 symbols: one grouped call; the funds, checked days ago, are not asked again', async () => {
     const { sim, md } = await harness();
     // Seed the cache as if earlier runs had fetched 1,179 more symbols; a 21-day window keeps the
     // seeding quick (the onboarded 21 symbols hold the whole year).
@@ -126,9 +126,11 @@ describe('ensureBars against the simulator', () => {
     const r = await md.ensureBars(scope, from, next);
     const reqs = sim.requests();
     expect(reqs.filter((q) => q.kind === 'grouped').map((q) => q.date)).toEqual([next]);
-    expect([...rangeRequestsBySymbol(reqs).keys()].sort()).toEqual([...FUNDS].sort());
-    expect(r.calls.made).toBe(4);
-    expect(r.plan).toMatchObject({ strategy: 'mixed', groupedDates: 1, rangeCalls: 3 });
+    expect(rangeRequestsBySymbol(reqs).size).toBe(0);
+    expect(r.calls.made).toBe(1);
+    expect(r.plan).toMatchObject({ groupedDates: 1, rangeCalls: 0 });
+    expect(r.unavailable.map((u) => u.symbol).sort()).toEqual([...FUNDS].sort());
+    expect(r.unavailable.every((u) => /no daily bars/.test(u.reason))).toBe(true);
     expect(r.barsWritten).toBe(1197);
     expect(r.failed).toEqual([]);
 
@@ -139,10 +141,23 @@ describe('ensureBars against the simulator', () => {
     expect(Number(distinct.n)).toBe(1197);
     expect(await db.knex('price_coverage').where({ symbol: 'AAPL' }).first()).toMatchObject({ covered_from: FROM, covered_to: next });
     expect(await db.knex('price_coverage').where({ symbol: others[0] }).first()).toMatchObject({ covered_from: from, covered_to: next });
-    expect(await db.knex('price_coverage').where({ symbol: 'GGIPX' }).first()).toMatchObject({ covered_from: FROM, covered_to: next });
+    expect(await db.knex('price_coverage').where({ symbol: 'GGIPX' }).first()).toMatchObject({ covered_from: FROM, covered_to: TO });
 
     const again = await md.ensureBars(scope, from, next);
     expect(again.calls.made).toBe(0);
+
+    // A week later the funds are due again: one range call each for the days not yet asked.
+    sim.reset();
+    await db.knex('symbol_universe').whereIn('symbol', FUNDS).update({ updated_at: db.knex.raw(`now() - interval '8 days'`) });
+    const due = await md.ensureBars(scope, from, next);
+    expect([...rangeRequestsBySymbol(sim.requests()).keys()].sort()).toEqual([...FUNDS].sort());
+    expect(due.calls.made).toBe(3);
+    expect(due.unavailable.map((u) => u.symbol).sort()).toEqual([...FUNDS].sort());
+    expect(await db.knex('price_coverage').where({ symbol: 'GGIPX' }).first()).toMatchObject({ covered_from: FROM, covered_to: next });
+    // Confirmed again: resting for another week.
+    sim.reset();
+    expect((await md.ensureBars(scope, from, next)).calls.made).toBe(0);
+    expect(sim.requests()).toEqual([]);
   });
 
   it('a failed grouped call marks its symbols failed without turning into one range call per symbol', async () => {
