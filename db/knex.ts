@@ -26,9 +26,27 @@ export function createKnex({ url, poolMax = 10, applicationName = 'portfolio-bat
   });
 }
 
+/** Key of the session advisory lock that serialises migrations across processes. */
+const MIGRATION_LOCK_KEY = 4_231_977_001;
+
+/**
+ * Migrates to the latest version. Processes that start at once on a fresh database (several
+ * workers, an API) take turns on a session advisory lock: knex's own lock table does not exist yet
+ * at that point, and its lock fails instead of waiting. Needs a pool of at least two connections.
+ */
 export async function migrateLatest(db: Knex): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest()) as [number, string[]];
-  return applied;
+  const conn: unknown = await db.client.acquireConnection();
+  try {
+    await db.raw('SELECT pg_advisory_lock(?)', [MIGRATION_LOCK_KEY]).connection(conn);
+    try {
+      const [, applied] = (await db.migrate.latest()) as [number, string[]];
+      return applied;
+    } finally {
+      await db.raw('SELECT pg_advisory_unlock(?)', [MIGRATION_LOCK_KEY]).connection(conn);
+    }
+  } finally {
+    await db.client.releaseConnection(conn);
+  }
 }
 
 /** The URL without its password, for logs and banners. */

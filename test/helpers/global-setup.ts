@@ -48,7 +48,7 @@ export async function setup(project: TestProject): Promise<void> {
   }
   const u = new URL(adminUrl);
   u.pathname = `/${template}`;
-  const knex = createKnex({ url: u.toString(), poolMax: 1 });
+  const knex = createKnex({ url: u.toString(), poolMax: 2 });
   try {
     await migrateLatest(knex);
   } finally {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateLatest } from '../../../db/knex.js';
+import { createKnex, migrateLatest } from '../../../db/knex.js';
 import { bulkUpsert } from '../../../db/queries/bulk.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 
@@ -45,6 +45,22 @@ describe('migrations', () => {
       await migrateLatest(db.knex);
       for (const t of SPEC_TABLES) expect(await tables(db)).toContain(t);
     } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe('concurrent start-up', () => {
+  it('several processes migrating a fresh database at once take turns and all succeed', async () => {
+    const db = await createTestDatabase({ migrated: false });
+    const others = [createKnex({ url: db.url, poolMax: 2 }), createKnex({ url: db.url, poolMax: 2 })];
+    try {
+      const applied = await Promise.all([migrateLatest(db.knex), ...others.map((k) => migrateLatest(k))]);
+      // Exactly one of them applied the migrations; the others found nothing left to do.
+      expect(applied.map((a) => a.length).sort()).toEqual([0, 0, 2]);
+      for (const t of SPEC_TABLES) expect(await tables(db)).toContain(t);
+    } finally {
+      for (const k of others) await k.destroy();
       await db.destroy();
     }
   });
