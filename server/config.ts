@@ -63,6 +63,7 @@ export const EnvSchema = z.object({
   POLYGON_MAX_RETRIES: intInRange(4, 0, 20),
   POLYGON_TIMEOUT_MS: intInRange(30_000, 100, 600_000),
   POLYGON_SIM_PORT: intInRange(4010, 0, 65535),
+  POLYGON_SIM_API_KEY: optionalString,
   ADMIN_TOKEN: z.preprocess(
     emptyToUndefined,
     z.string().min(16, 'must be at least 16 characters (it is the admin password of the API)').optional(),
@@ -103,6 +104,8 @@ export interface PolygonConfig {
   maxRetries: number;
   timeoutMs: number;
   simPort: number;
+  /** Key the standalone simulator demands (none when unset). */
+  simApiKey: string | undefined;
 }
 
 export interface Config {
@@ -143,7 +146,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       parsed.error.issues.map((i) => {
         const key = i.path.join('.');
         const raw = source[key];
-        const shown = key === 'POLYGON_API_KEY' || key === 'ADMIN_TOKEN' ? '(hidden)' : JSON.stringify(raw);
+        const shown = ['POLYGON_API_KEY', 'POLYGON_SIM_API_KEY', 'ADMIN_TOKEN'].includes(key) ? '(hidden)' : JSON.stringify(raw);
         return `${key}=${shown}: ${i.message}`;
       }),
     );
@@ -164,6 +167,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxRetries: e.POLYGON_MAX_RETRIES,
       timeoutMs: e.POLYGON_TIMEOUT_MS,
       simPort: e.POLYGON_SIM_PORT,
+      simApiKey: e.POLYGON_SIM_API_KEY,
     },
     api: { port: e.PORT, host: e.HOST, adminToken: e.ADMIN_TOKEN, triggerLimitPerMinute: e.TRIGGER_LIMIT_PER_MINUTE },
     log: { level: e.LOG_LEVEL },

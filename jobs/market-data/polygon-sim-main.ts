@@ -1,17 +1,17 @@
 /**
  * Standalone simulator for `npm run polygon-sim`: `tsx jobs/market-data/polygon-sim-main.ts [port]`.
- * Port: argv, else POLYGON_SIM_PORT, else 4010. No key is required unless POLYGON_SIM_API_KEY is set.
+ * Port: argv, else POLYGON_SIM_PORT (default 4010). No key is required unless POLYGON_SIM_API_KEY is set.
  */
+import { loadConfig } from '../../server/config.js';
 import { startPolygonSim } from './polygon-sim.js';
 
-// eslint-disable-next-line no-restricted-properties -- standalone dev entry point, not part of the app's composition root
-const env = process.env;
-const port = Number(process.argv[2] ?? env.POLYGON_SIM_PORT ?? 4010);
+const config = loadConfig();
+const port = process.argv[2] === undefined ? config.polygon.simPort : Number(process.argv[2]);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-  console.error(`Invalid port ${String(process.argv[2] ?? env.POLYGON_SIM_PORT)}`);
+  console.error(`Invalid port ${String(process.argv[2])}: expected an integer from 0 to 65535`);
   process.exit(2);
 }
-const apiKey = env.POLYGON_SIM_API_KEY;
+const apiKey = config.polygon.simApiKey;
 const sim = await startPolygonSim({ port, ...(apiKey ? { apiKey } : {}) });
 console.log(`Polygon simulator listening on ${sim.url} (requests: GET ${sim.url}/__sim/requests, reset: POST ${sim.url}/__sim/reset)`);
 
