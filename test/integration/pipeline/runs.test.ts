@@ -171,3 +171,29 @@ describe('vendor failures', () => {
     }
   });
 });
+
+describe('a portfolio run and the nightly run at the same time', () => {
+  it('never write the same portfolio twice: each day is written once, by one of them', async () => {
+    const stack = await startTestStack({ env: { WORKER_CONCURRENCY: '2' } });
+    try {
+      const knex = stack.container.knex;
+      const entry = addTradingDays(TEST_TARGET, -60);
+      const p = await seedPortfolio(knex, small(entry), { name: 'contended' });
+      const [own, nightly] = await Promise.all([
+        stack.container.batch.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'settings' }),
+        stack.container.batch.requestRun({ scope: 'all', source: 'cron' }),
+      ]);
+      expect(own.runId).not.toBe(nightly.runId);
+      expect((await waitForRunEnd(knex, own.runId)).status).toBe('completed');
+      expect((await waitForRunEnd(knex, nightly.runId)).status).toBe('completed');
+      const days = tradingDaysBetween(entry, TEST_TARGET);
+      expect(await snapshotDates(stack, p.portfolioId)).toEqual(days);
+      const written = await Promise.all(
+        [own.runId, nightly.runId].map(async (runId) => (await stack.container.batch.getRunStatus({ runId }))?.counters.snapshotsWritten ?? 0),
+      );
+      expect(written[0]! + written[1]!).toBe(days.length);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
