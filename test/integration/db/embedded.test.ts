@@ -51,3 +51,17 @@ describe('embedded PostgreSQL', () => {
     expect(r.status).toBe(3);
   });
 });
+
+describe('embedded PostgreSQL as root', () => {
+  it.runIf(process.getuid?.() === 0)('says which folder the postgres user cannot enter, and what to do', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pb-private-'));
+    try {
+      await chmod(dir, 0o700);
+      await expect(startEmbeddedPostgres({ dir: path.join(dir, 'data'), port: await freePort(), database: 'x' })).rejects.toThrow(
+        /cannot enter .*pb-private-.*mode 700.*EMBEDDED_PG_DIR/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
