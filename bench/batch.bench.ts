@@ -3,7 +3,8 @@
  * Polygon simulator behind a paid-plan limiter, analytics written to PostgreSQL).
  *   1. onboarding of 13 positions over 254 trading days (the system replaced took 686-894 s);
  *   2. a nightly run of 1,000 portfolios × 20 positions for 1 new day;
- *   3. the same portfolios after 5 missed nights.
+ *   3. the same portfolios after 5 missed nights;
+ *   4. one more night with two workers sharing the chunk jobs.
  * Prints wall time, vendor calls and rows written. Asserts nothing.
  * `npm run bench:batch -- 100` runs the nightly part over 100 portfolios instead (a quick look).
  */
@@ -104,6 +105,8 @@ async function main(): Promise<void> {
   });
   const container = await createContainer({ config, role: 'all', clock: () => now, logger: createLogger('warn'), name: 'bench' });
   let worker: WorkerHandle | undefined;
+  let second: Container | undefined;
+  let secondWorker: WorkerHandle | undefined;
   const rows: Figures[] = [];
   try {
     worker = await startWorker(container);
@@ -122,8 +125,16 @@ async function main(): Promise<void> {
     rows.push(await runOnce(container, `nightly: ${nPortfolios} portfolios × 20 positions, 1 new day`, { scope: 'all', source: 'cron' }));
     now = nyEvening(addTradingDays(d0, 6));
     rows.push(await runOnce(container, `nightly: ${nPortfolios} portfolios × 20 positions, 5 missed days`, { scope: 'all', source: 'cron' }));
+
+    // 4. Scale-out: a second worker process's worth of Agenda on the same stores takes chunk jobs too.
+    second = await createContainer({ config, role: 'all', clock: () => now, logger: createLogger('warn'), name: 'bench-b' });
+    secondWorker = await startWorker(second);
+    now = nyEvening(addTradingDays(d0, 7));
+    rows.push(await runOnce(container, `nightly: ${nPortfolios} portfolios × 20 positions, 1 new day, 2 workers`, { scope: 'all', source: 'cron' }));
     print(rows);
   } finally {
+    await secondWorker?.stop();
+    await second?.close();
     await worker?.stop();
     await container.close();
     await sim.close();
