@@ -101,6 +101,8 @@ async function main(): Promise<void> {
     POLYGON_MAX_CONCURRENT: '8',
     SCHEDULE_NIGHTLY: 'false',
     PROCESS_EVERY_MS: '200',
+    // One job at a time per worker, so that "a second worker" below means twice the job slots.
+    WORKER_CONCURRENCY: '1',
     LOG_LEVEL: 'warn',
   });
   const container = await createContainer({ config, role: 'all', clock: () => now, logger: createLogger('warn'), name: 'bench' });

@@ -329,7 +329,21 @@ export function tradingDaysBetween(from: IsoDate, to: IsoDate): IsoDate[] {
 // Intl formatters are expensive to create; one is enough for the process.
 let nyFormatter: Intl.DateTimeFormat | undefined;
 
+// formatToParts is slow (microseconds per call) and vendor bars repeat the same instants (every
+// symbol's bar of a day is New York midnight), so results are memoised; the map is bounded.
+const nyPartsMemo = new Map<number, { date: IsoDate; minutes: number }>();
+const NY_PARTS_MEMO_MAX = 50_000;
+
 function nyParts(epochMs: number): { date: IsoDate; minutes: number } {
+  const hit = nyPartsMemo.get(epochMs);
+  if (hit) return hit;
+  const parts = nyPartsUncached(epochMs);
+  if (nyPartsMemo.size >= NY_PARTS_MEMO_MAX) nyPartsMemo.clear();
+  nyPartsMemo.set(epochMs, parts);
+  return parts;
+}
+
+function nyPartsUncached(epochMs: number): { date: IsoDate; minutes: number } {
   if (!Number.isFinite(epochMs)) throw new RangeError(`Invalid instant ${String(epochMs)}`);
   nyFormatter ??= new Intl.DateTimeFormat('en-US', {
     timeZone: 'America/New_York',
