@@ -6,6 +6,7 @@
 import { isValidIsoDate } from '../../jobs/calc/trading-calendar.js';
 import type { IsoDate } from '../../jobs/calc/types.js';
 import type { FieldIssue } from './errors.js';
+import type { PositionInput } from '../../jobs/calc/portfolio-day.js';
 
 export const ONBOARD_LIMITS = {
   maxPositions: 5_000,
@@ -42,17 +43,8 @@ export interface RawOnboardRequest {
   csv?: string;
 }
 
-export interface ValidPosition {
-  /** Row as the user sees it (CSV line, or 1-based index in the JSON list). */
-  row: number;
-  symbol: string;
-  quantity: number;
-  entryPrice: number;
-  entryDate: IsoDate;
-  exitDate: IsoDate | null;
-  exitPrice: number | null;
-  investmentClass: InvestmentClass;
-}
+/** A position that passed validation: the calc's position input without an id, and its row as the user sees it (CSV line, or 1-based index in the JSON list). */
+export type ValidPosition = Omit<PositionInput, 'id'> & { row: number };
 
 export interface ValidOnboardRequest {
   name: string;

@@ -5,18 +5,12 @@
 import { isValidIsoDate } from '../../jobs/calc/trading-calendar.js';
 import type { Logger } from '../logger.js';
 import type { Access, Viewer } from './access.js';
+import type { BatchService } from './batch.service.js';
 import type { RequestRunInput, RequestRunResult, RunStatusView } from './batch.types.js';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.js';
 
 /** What this layer needs from the batch service. */
-export interface RunPort {
-  requestRun(input: RequestRunInput): Promise<RequestRunResult>;
-  getRunStatus(
-    q: { runId: string } | { portfolioId: string } | { latest: true; userId?: string },
-    opts?: { freshness?: boolean },
-  ): Promise<RunStatusView | null>;
-  listRuns(q: { portfolioId?: string; userId?: string; limit: number; before?: Date }): Promise<RunStatusView[]>;
-}
+export type RunPort = Pick<BatchService, 'requestRun' | 'getRunStatus' | 'listRuns'>;
 
 export interface RunHistoryPage {
   runs: RunStatusView[];

@@ -1,14 +1,7 @@
+import type { SamplePosition } from '../../server/sample-portfolio.js';
 import type { Knex } from 'knex';
 
-export interface SeedPosition {
-  symbol: string;
-  quantity: number;
-  entryPrice: number;
-  entryDate: string;
-  exitDate?: string;
-  exitPrice?: number;
-  investmentClass?: 'PUBLIC' | 'PRIVATE';
-}
+export type SeedPosition = SamplePosition & { investmentClass?: 'PUBLIC' | 'PRIVATE' };
 
 /** The demo's 13-position sample portfolio, also used by tests and benchmarks. */
 export { samplePositions } from '../../server/sample-portfolio.js';
