@@ -52,14 +52,6 @@ export async function snapshotCoverage(db: Knex, portfolios: readonly ScopedPort
   return out;
 }
 
-export async function completeSnapshotDates(db: Knex | Knex.Transaction, portfolioId: string, from: IsoDate, to: IsoDate): Promise<Set<IsoDate>> {
-  const rows = (await db('portfolio_snapshots')
-    .where({ portfolio_id: portfolioId, is_complete: true })
-    .whereBetween('snapshot_date', [from, to])
-    .select('snapshot_date')) as { snapshot_date: string }[];
-  return new Set(rows.map((r) => r.snapshot_date));
-}
-
 /** A live position of a portfolio in scope: the calc's position input plus its portfolio. */
 export type PositionRow = PositionInput & { portfolioId: string };
 

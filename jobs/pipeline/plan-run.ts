@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import {
-  completeSnapshotDates,
+  completeSnapshotDatesMany,
   listPortfoliosInScope,
   loadPositions,
   snapshotCoverage,
@@ -79,7 +79,8 @@ async function firstDateOf(
   if (last === null) return inception;
   if (complete === countTradingDays(inception, last)) return nextTradingDay(last);
   const days = tradingDaysBetween(inception, input.target);
-  return firstMissingDate(days, await completeSnapshotDates(db, p.id, inception, input.target));
+  const completeDates = await completeSnapshotDatesMany(db, [p.id], inception, input.target);
+  return firstMissingDate(days, completeDates.get(p.id) ?? new Set());
 }
 
 /**

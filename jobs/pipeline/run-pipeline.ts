@@ -22,7 +22,7 @@ import { symbolFactorsPhase } from './phases/symbol-factors.phase.js';
 import { symbolMetricsPhase } from './phases/symbol-metrics.phase.js';
 import { planRun, type PortfolioPlan, type RunPlan } from './plan-run.js';
 import { overallPercent } from './progress-math.js';
-import { LockLostError, RunRecorder, ShutdownError } from './run-recorder.js';
+import { checkpoint, LockLostError, RunRecorder, ShutdownError } from './run-recorder.js';
 
 export type ExecuteOutcome = 'finished' | 'fanned-out' | 'not-runnable';
 
@@ -35,12 +35,8 @@ function isInterruption(err: unknown): boolean {
   return err instanceof LockLostError || err instanceof ShutdownError;
 }
 
-function checkpoint(ctl: JobControl): void {
-  if (ctl.signal.aborted) throw ctl.signal.reason instanceof Error ? ctl.signal.reason : new ShutdownError();
-}
-
 async function touch(ctl: JobControl, rec: RunRecorder): Promise<void> {
-  checkpoint(ctl);
+  checkpoint(ctl.signal);
   await ctl.touch(overallPercent(rec.doc.phases));
 }
 
@@ -58,7 +54,7 @@ export async function executeRun(deps: PipelineDeps, runId: string, ctl: JobCont
   } catch (err) {
     if (isInterruption(err)) throw err;
     // Whatever a layer made of the abort (e.g. the vendor client's own aborted error), the cause wins.
-    if (ctl.signal.aborted) throw ctl.signal.reason instanceof Error ? ctl.signal.reason : new ShutdownError();
+    checkpoint(ctl.signal);
     const auth = err instanceof PolygonAuthError;
     const summary = auth ? err.message : `run failed: ${errorMessage(err)}`;
     deps.logger.error({ err, runId }, 'run failed');
@@ -253,7 +249,7 @@ export async function executeChunk(deps: PipelineDeps, runId: string, chunkNo: n
     const inputs = await loadAnalyticsInputs(deps.knex, plans, target, undefined, (s, f, t) => deps.marketData.loadCloses(s, f, t));
     const byId = new Map(plans.map((p) => [p.id, p]));
     for (let i = 0; i < remaining.length; i += GROUP_SIZE) {
-      checkpoint(ctl);
+      checkpoint(ctl.signal);
       await ctl.touch(Math.round((100 * done) / chunk.portfolio_ids.length));
       const ids = remaining.slice(i, i + GROUP_SIZE);
       const group = ids.map((id) => byId.get(id)).filter((p): p is PortfolioPlan => p !== undefined);
@@ -272,7 +268,7 @@ export async function executeChunk(deps: PipelineDeps, runId: string, chunkNo: n
     await finishChunk(deps.knex, runId, chunkNo, failures.length > 0 ? 'partial' : 'completed');
   } catch (err) {
     if (isInterruption(err)) throw err;
-    if (ctl.signal.aborted) throw ctl.signal.reason instanceof Error ? ctl.signal.reason : new ShutdownError();
+    checkpoint(ctl.signal);
     deps.logger.error({ err, runId, chunkNo }, 'chunk failed');
     failures.push({ portfolioId: chunk.portfolio_ids[done] ?? 'unknown', error: errorMessage(err) });
     await recordChunkProgress(deps.knex, runId, chunkNo, { portfoliosDone: done, datesDone, failures, warnings, counters });

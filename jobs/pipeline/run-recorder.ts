@@ -22,6 +22,11 @@ export class ShutdownError extends Error {
   }
 }
 
+/** Throws the reason the job must stop (lock lost, shutdown) once its signal has fired. */
+export function checkpoint(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new ShutdownError();
+}
+
 /**
  * Timestamps and durations here are wall-clock time (when things happened), not the injected
  * business clock that decides the target date.

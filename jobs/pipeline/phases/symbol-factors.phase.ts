@@ -4,7 +4,7 @@ import { FACTOR_PROXIES } from '../../calc/factors.js';
 import type { PriceSeries } from '../../calc/types.js';
 import type { Closes, JobControl, PipelineDeps } from '../deps.js';
 import type { RunPlan } from '../plan-run.js';
-import type { RunRecorder } from '../run-recorder.js';
+import { checkpoint, type RunRecorder } from '../run-recorder.js';
 
 const WRITE_BATCH_ROWS = 20_000;
 
@@ -40,7 +40,7 @@ export async function symbolFactorsPhase(
   };
   let done = 0;
   for (const symbol of symbols) {
-    if (ctl.signal.aborted) throw ctl.signal.reason;
+    checkpoint(ctl.signal);
     const dates = plan.symbolDates.get(symbol) ?? [];
     const own = closes.get(symbol) ?? [];
     if (own.length === 0) {
