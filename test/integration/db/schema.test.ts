@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKnex, migrateLatest } from '../../../db/knex.js';
-import { bulkUpsert } from '../../../db/queries/bulk.js';
+import { upsertBars } from '../../../db/queries/market-data.queries.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 
 const SPEC_TABLES = [
@@ -191,31 +191,17 @@ describe('schema constraints', () => {
       days.map((date, di) => ({ symbol, date, open: 10 + si, high: 11 + si, low: 9 + si, close: 10 + si + di / 1000, volume: 1000.5 + di, source: 'test' })),
     );
     expect(rows.length).toBe(100_000);
-    const spec = {
-      table: 'market_data_cache',
-      columns: [
-        { name: 'symbol', type: 'text' },
-        { name: 'date', type: 'date' },
-        { name: 'open', type: 'numeric' },
-        { name: 'high', type: 'numeric' },
-        { name: 'low', type: 'numeric' },
-        { name: 'close', type: 'numeric' },
-        { name: 'volume', type: 'numeric' },
-        { name: 'source', type: 'text' },
-      ],
-      conflict: ['symbol', 'date'],
-    } as const;
     const dump = async () =>
       (await db.knex.raw<{ rows: { h: string; n: number }[] }>(
         `SELECT md5(string_agg(symbol || date || open || high || low || close || volume || source, ',' ORDER BY symbol, date)) AS h, count(*)::int AS n FROM market_data_cache WHERE source = 'test'`,
       )).rows[0];
-    expect(await bulkUpsert(db.knex, spec, rows)).toBe(100_000);
+    expect(await upsertBars(db.knex, rows)).toBe(100_000);
     const first = await dump();
     expect(first?.n).toBe(100_000);
-    expect(await bulkUpsert(db.knex, spec, rows)).toBe(100_000);
+    expect(await upsertBars(db.knex, rows)).toBe(100_000);
     expect(await dump()).toEqual(first);
     // a changed close is an update, not a second row
-    await bulkUpsert(db.knex, spec, [{ ...rows[0]!, close: 99 }]);
+    await upsertBars(db.knex, [{ ...rows[0]!, close: 99 }]);
     const [changed] = (await db.knex('market_data_cache').where({ symbol: 'S000', date: '2020-01-01' })) as { close: number }[];
     expect(changed?.close).toBe(99);
     expect((await dump())?.n).toBe(100_000);
