@@ -84,12 +84,16 @@ async function firstDateOf(
 }
 
 /**
- * Plans a run: the portfolios in scope with their own missing dates (a per-portfolio watermark, never
- * a global one), the symbols those portfolios hold plus the factor proxies, the dates each symbol's
- * betas are needed for, and the price window.
+ * The portfolios in scope (all live ones, one, or the given ids) that have work, each from its own
+ * first missing date (or `from` when forced) to the target, with its positions. One grouped query
+ * finds the watermarks; a portfolio with a gap in its history needs one more read.
  */
-export async function planRun(db: Knex, input: PlanInput): Promise<RunPlan> {
-  const scoped = await listPortfoliosInScope(db, input.portfolioId);
+export async function planPortfolios(
+  db: Knex,
+  input: PlanInput,
+  ids?: readonly string[],
+): Promise<{ portfolios: PortfolioPlan[]; inScope: number }> {
+  const scoped = await listPortfoliosInScope(db, input.portfolioId, ids);
   const coverage = input.force ? new Map() : await snapshotCoverage(db, scoped);
   const withWork: { p: ScopedPortfolio; firstDate: IsoDate }[] = [];
   for (const p of scoped) {
@@ -100,15 +104,28 @@ export async function planRun(db: Knex, input: PlanInput): Promise<RunPlan> {
     db,
     withWork.map((w) => w.p.id),
   );
+  const portfolios = withWork.map(({ p, firstDate }) => ({
+    id: p.id,
+    equityBalance: p.equityBalance,
+    inception: p.inception,
+    firstDate,
+    dates: tradingDaysBetween(firstDate, input.target),
+    positions: positions.get(p.id) ?? [],
+  }));
+  return { portfolios, inScope: scoped.length };
+}
 
-  const portfolios: PortfolioPlan[] = [];
+/**
+ * Plans a run: the portfolios in scope with their own missing dates (a per-portfolio watermark, never
+ * a global one), the symbols those portfolios hold plus the factor proxies, the dates each symbol's
+ * betas are needed for, and the price window.
+ */
+export async function planRun(db: Knex, input: PlanInput): Promise<RunPlan> {
+  const { portfolios, inScope } = await planPortfolios(db, input);
   const symbolDateSets = new Map<string, Set<IsoDate>>();
   const allDates = new Set<IsoDate>();
   let earliest: IsoDate = input.target;
-  for (const { p, firstDate } of withWork) {
-    const dates = tradingDaysBetween(firstDate, input.target);
-    const pos = positions.get(p.id) ?? [];
-    portfolios.push({ id: p.id, equityBalance: p.equityBalance, inception: p.inception, firstDate, dates, positions: pos });
+  for (const { firstDate, dates, positions: pos } of portfolios) {
     if (firstDate < earliest) earliest = firstDate;
     for (const d of dates) allDates.add(d);
     for (const position of pos) {
@@ -139,7 +156,7 @@ export async function planRun(db: Knex, input: PlanInput): Promise<RunPlan> {
   return {
     target: input.target,
     portfolios,
-    upToDate: scoped.length - portfolios.length,
+    upToDate: inScope - portfolios.length,
     symbols,
     symbolDates,
     fetchFrom: betaFrom < metricsFrom ? betaFrom : metricsFrom,

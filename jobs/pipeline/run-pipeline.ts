@@ -1,5 +1,3 @@
-import type { Knex } from 'knex';
-import { listPortfoliosInScope, loadPositions } from '../../db/queries/analytics.queries.js';
 import {
   finishChunk,
   getChunks,
@@ -14,13 +12,13 @@ import {
 } from '../../db/queries/runs.queries.js';
 import type { RunCounters, RunWarning } from '../../server/services/batch.types.js';
 import { PolygonAuthError } from '../market-data/errors.js';
-import { targetDate, tradingDaysBetween } from '../calc/trading-calendar.js';
+import { targetDate } from '../calc/trading-calendar.js';
 import type { Closes, JobControl, PipelineDeps } from './deps.js';
 import { loadAnalyticsInputs, processPortfolioGroup, type AnalyticsInputs, type GroupResult } from './phases/portfolio-analytics.phase.js';
 import { marketDataPhase } from './phases/market-data.phase.js';
 import { symbolFactorsPhase } from './phases/symbol-factors.phase.js';
 import { symbolMetricsPhase } from './phases/symbol-metrics.phase.js';
-import { planRun, type PortfolioPlan, type RunPlan } from './plan-run.js';
+import { planPortfolios, planRun, type PortfolioPlan, type RunPlan } from './plan-run.js';
 import { overallPercent } from './progress-math.js';
 import { checkpoint, LockLostError, RunRecorder, ShutdownError } from './run-recorder.js';
 
@@ -245,7 +243,11 @@ export async function executeChunk(deps: PipelineDeps, runId: string, chunkNo: n
   };
   try {
     const remaining = chunk.portfolio_ids.slice(done);
-    const plans = await chunkPlans(deps.knex, remaining, target, run);
+    // Planned like the run itself; portfolios another run completed meanwhile drop out here.
+    const { portfolios: plans } =
+      remaining.length === 0
+        ? { portfolios: [] }
+        : await planPortfolios(deps.knex, { portfolioId: null, target, from: run.requested_from, force: run.force }, remaining);
     const inputs = await loadAnalyticsInputs(deps.knex, plans, target, undefined, (s, f, t) => deps.marketData.loadCloses(s, f, t));
     const byId = new Map(plans.map((p) => [p.id, p]));
     for (let i = 0; i < remaining.length; i += GROUP_SIZE) {
@@ -276,28 +278,6 @@ export async function executeChunk(deps: PipelineDeps, runId: string, chunkNo: n
   }
   await finalizeFannedOutRun(deps, runId);
   return 'finished';
-}
-
-async function chunkPlans(db: Knex, ids: readonly string[], target: string, run: RunRow): Promise<PortfolioPlan[]> {
-  if (ids.length === 0) return [];
-  const scoped = (await listPortfoliosInScope(db, null, ids)).filter((p) => p.inception <= target);
-  const positions = await loadPositions(
-    db,
-    scoped.map((p) => p.id),
-  );
-  // processPortfolioGroup re-derives the first missing date under the portfolios' locks; start from the
-  // requested date when forced, else from inception (the lock-time check skips completed dates).
-  return scoped.map((p) => {
-    const firstDate = run.force && run.requested_from && run.requested_from > p.inception ? run.requested_from : p.inception;
-    return {
-      id: p.id,
-      equityBalance: p.equityBalance,
-      inception: p.inception,
-      firstDate,
-      dates: tradingDaysBetween(firstDate, target),
-      positions: positions.get(p.id) ?? [],
-    };
-  });
 }
 
 /** Ends a fanned-out run once no chunk is open; safe to call from every chunk (the row update is conditional). */
