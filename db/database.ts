@@ -1,5 +1,4 @@
-import type { Config } from '../server/config.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../core/logger.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded.js';
 import { createKnex, describeDatabaseUrl, migrateLatest, type Knex } from './knex.js';
 
@@ -10,22 +9,30 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Where the database is: a server's URL, or where the embedded server keeps its data. */
+export interface DatabaseOptions {
+  /** PostgreSQL URL; when absent, an embedded server is started. */
+  url: string | undefined;
+  embeddedDir: string;
+  embeddedPort: number;
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+  poolMax?: number;
+  applicationName?: string;
+}
+
 /**
- * Connects to DATABASE_URL, or starts the embedded PostgreSQL when it is not set, then migrates.
+ * Connects to the given URL, or starts the embedded PostgreSQL when there is none, then migrates.
  * Says which one is in use.
  */
-export async function openDatabase(
-  config: Pick<Config, 'database'>,
-  logger: Logger,
-  options: { migrate?: boolean; poolMax?: number; applicationName?: string } = {},
-): Promise<Database> {
+export async function openDatabase(options: DatabaseOptions, logger: Logger): Promise<Database> {
   let embedded: EmbeddedPostgresHandle | undefined;
-  let url = config.database.url;
+  let url = options.url;
   if (!url) {
     const started = Date.now();
     embedded = await startEmbeddedPostgres({
-      dir: config.database.embeddedDir,
-      port: config.database.embeddedPort,
+      dir: options.embeddedDir,
+      port: options.embeddedPort,
       database: 'portfolio_batch',
       logger,
     });

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../core/logger.js';
 
 export class EmbeddedPostgresError extends Error {
   readonly code = 'EMBEDDED_PG';

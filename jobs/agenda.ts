@@ -3,7 +3,7 @@ import { PostgresBackend } from '@agendajs/postgres-backend';
 import { Agenda } from 'agenda';
 import { MongoClient } from 'mongodb';
 import { AGENDA_LOG_TABLE, AGENDA_TABLE } from '../db/migrations/002_agenda_jobs.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../core/logger.js';
 
 export const MONGO_COLLECTION = 'agendaJobs';
 

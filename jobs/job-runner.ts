@@ -1,6 +1,6 @@
 import type { Agenda, Job } from 'agenda';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../core/logger.js';
 import { ChunkJobData, JOB_CHUNK, JOB_NIGHTLY, JOB_RUN, JOB_SWEEP, RunJobData, touchIntervalMs } from './definitions.js';
 import type { JobControl, PipelineDeps } from './pipeline/deps.js';
 import { LockLostError, ShutdownError } from './pipeline/run-recorder.js';

@@ -1,7 +1,7 @@
 import type { Agenda } from 'agenda';
 import type { Knex } from 'knex';
 import { appendActivity, findStaleRuns, finishRun, getChunks, type RunRow } from '../db/queries/runs.queries.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../core/logger.js';
 
 export interface SweepOptions {
   knex: Knex;

@@ -49,7 +49,7 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
   const logger = opts.logger ?? createLogger(config.log.level);
   const clock = opts.clock ?? (() => new Date());
   const name = opts.name ?? `${hostname()}:${process.pid}:${opts.role}`;
-  const db = await openDatabase(config, logger, { applicationName: `portfolio-batch:${opts.role}` });
+  const db = await openDatabase({ ...config.database, applicationName: `portfolio-batch:${opts.role}` }, logger);
   const closers: (() => Promise<void>)[] = [() => db.close()];
   const closeAll = async (): Promise<void> => {
     for (const c of closers.reverse()) await c();

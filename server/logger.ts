@@ -1,4 +1,5 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
+import type { Logger } from '../core/logger.js';
 
 export type { Logger };
 
@@ -20,7 +21,7 @@ export const REDACT_PATHS = [
   '*.password',
 ];
 
-export function createLogger(level: LoggerOptions['level'] = 'info', destination?: pino.DestinationStream): Logger {
+export function createLogger(level: LoggerOptions['level'] = 'info', destination?: pino.DestinationStream): PinoLogger {
   const options: LoggerOptions = {
     level,
     base: { pid: process.pid },

@@ -3,7 +3,7 @@ import type { BetaRow } from '../../jobs/calc/factor-betas.js';
 import type { FactorName } from '../../jobs/calc/factors.js';
 import type { PositionInput, SnapshotValues } from '../../jobs/calc/portfolio-day.js';
 import type { SymbolMetrics } from '../../jobs/calc/symbol-metrics.js';
-import type { IsoDate } from '../../jobs/calc/types.js';
+import type { IsoDate } from '../../core/dates.js';
 import { bulkUpsert } from './bulk.js';
 
 /** Reads and writes of the analytics tables. Plain types in and out. */

@@ -1,4 +1,4 @@
-import type { IsoDate } from '../../jobs/calc/types.js';
+import type { IsoDate } from '../../core/dates.js';
 import type { Knex } from '../knex.js';
 import { bulkUpsert } from './bulk.js';
 import type { PositionInput, SnapshotValues } from '../../jobs/calc/portfolio-day.js';

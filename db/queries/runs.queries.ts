@@ -8,7 +8,7 @@ import type {
   RunSource,
   RunStatus,
   RunWarning,
-} from '../../server/services/batch.types.js';
+} from '../../core/runs.js';
 
 /** One row of batch_run_history, as plain data. */
 export interface RunRow {

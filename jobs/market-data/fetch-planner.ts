@@ -8,7 +8,7 @@
  * the rest by one range call each, choosing the split with the fewest calls (pure range and pure
  * grouped are the two extremes of that search).
  */
-import type { IsoDate } from '../calc/types.js';
+import type { IsoDate } from '../../core/dates.js';
 
 /**
  * Open-end mutual funds (five letters ending in X, e.g. GGIPX) are not exchange traded: grouped daily

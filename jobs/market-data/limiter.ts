@@ -11,7 +11,7 @@
  */
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
-import type { Logger } from 'pino';
+import type { Logger } from '../../core/logger.js';
 import { MarketDataAbortedError, PolygonRateLimitError, describeError, isMarketDataError } from './errors.js';
 
 export interface CallStats {

@@ -4,9 +4,9 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Knex } from 'knex';
-import type { Logger } from 'pino';
+import type { Logger } from '../../core/logger.js';
 import { assertIsoDate, nextTradingDay, previousTradingDay, tradingDaysBetween } from '../calc/trading-calendar.js';
-import type { IsoDate } from '../calc/types.js';
+import type { IsoDate } from '../../core/dates.js';
 import {
   countBars,
   loadCloses as loadClosesQuery,

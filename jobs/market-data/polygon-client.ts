@@ -4,10 +4,10 @@
  * each page of a paginated range included, goes through the call limiter, which owns rate and retries.
  */
 import { Pool, errors as undiciErrors } from 'undici';
-import type { Logger } from 'pino';
+import type { Logger } from '../../core/logger.js';
 import type { z } from 'zod';
 import { nyDateOf } from '../calc/trading-calendar.js';
-import type { IsoDate } from '../calc/types.js';
+import type { IsoDate } from '../../core/dates.js';
 import {
   MarketDataAbortedError,
   PolygonAuthError,

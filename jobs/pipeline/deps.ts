@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { MarketData } from '../market-data/market-data.js';
-import type { IsoDate } from '../calc/types.js';
+import type { IsoDate } from '../../core/dates.js';
 
 /** What the pipeline needs from the process around it. Built by the composition root. */
 export interface PipelineDeps {

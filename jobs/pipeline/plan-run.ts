@@ -16,7 +16,7 @@ import {
   tradingDayOnOrAfter,
   tradingDaysBetween,
 } from '../calc/trading-calendar.js';
-import type { IsoDate } from '../calc/types.js';
+import type { IsoDate } from '../../core/dates.js';
 
 /** Trading days of price history before the first calculation date: the longest beta window plus the return that opens it. */
 export const LOOKBACK_TRADING_DAYS = MAX_FACTOR_WINDOW + 1;

@@ -10,7 +10,7 @@ import {
   type ChunkRow,
   type RunRow,
 } from '../../db/queries/runs.queries.js';
-import type { RunCounters, RunWarning } from '../../server/services/batch.types.js';
+import type { RunCounters, RunWarning } from '../../core/runs.js';
 import { PolygonAuthError } from '../market-data/errors.js';
 import { targetDate } from '../calc/trading-calendar.js';
 import type { Closes, JobControl, PipelineDeps } from './deps.js';
@@ -19,7 +19,7 @@ import { marketDataPhase } from './phases/market-data.phase.js';
 import { symbolFactorsPhase } from './phases/symbol-factors.phase.js';
 import { symbolMetricsPhase } from './phases/symbol-metrics.phase.js';
 import { planPortfolios, planRun, type PortfolioPlan, type RunPlan } from './plan-run.js';
-import { overallPercent } from './progress-math.js';
+import { overallPercent } from '../../core/progress.js';
 import { checkpoint, LockLostError, RunRecorder, ShutdownError } from './run-recorder.js';
 
 export type ExecuteOutcome = 'finished' | 'fanned-out' | 'not-runnable';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { finishRun, saveRunDocument, type RunDocument, type RunRow } from '../../db/queries/runs.queries.js';
-import type { Logger } from '../../server/logger.js';
-import type { PhaseName, PhaseProgress, RunCounters, RunWarning } from '../../server/services/batch.types.js';
+import type { Logger } from '../../core/logger.js';
+import type { PhaseName, PhaseProgress, RunCounters, RunWarning } from '../../core/runs.js';
 
 const MAX_ACTIVITY = 60;
 const MAX_WARNINGS = 500;

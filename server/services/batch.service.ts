@@ -10,9 +10,9 @@ import {
 } from '../../db/queries/runs.queries.js';
 import { JOB_RUN } from '../../jobs/definitions.js';
 import { countTradingDays, isValidIsoDate, targetDate, tradingDayOnOrAfter } from '../../jobs/calc/trading-calendar.js';
-import { currentPhase, estimateEtaSeconds, overallPercent } from '../../jobs/pipeline/progress-math.js';
+import { currentPhase, estimateEtaSeconds, overallPercent } from '../../core/progress.js';
 import type { Logger } from '../logger.js';
-import type { PortfolioFreshness, RequestRunInput, RequestRunResult, RunStatusView } from './batch.types.js';
+import type { PortfolioFreshness, RequestRunInput, RequestRunResult, RunStatusView } from '../../core/runs.js';
 import { NotFoundError, ValidationError } from './errors.js';
 
 export interface BatchService {

@@ -24,10 +24,10 @@ import {
   type SnapshotRow,
 } from '../../db/queries/portfolio.queries.js';
 import { isValidIsoDate, nextTradingDay, nyDateOf } from '../../jobs/calc/trading-calendar.js';
-import type { IsoDate } from '../../jobs/calc/types.js';
+import type { IsoDate } from '../../core/dates.js';
 import type { Logger } from '../logger.js';
 import type { Access, Viewer } from './access.js';
-import type { PortfolioFreshness, RequestRunInput, RequestRunResult } from './batch.types.js';
+import type { PortfolioFreshness, RequestRunInput, RequestRunResult } from '../../core/runs.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.js';
 import { validateOnboardRequest, type RawOnboardRequest, type ValidOnboardRequest } from './onboard-validation.js';
 

@@ -6,7 +6,7 @@ import { isValidIsoDate } from '../../jobs/calc/trading-calendar.js';
 import type { Logger } from '../logger.js';
 import type { Access, Viewer } from './access.js';
 import type { BatchService } from './batch.service.js';
-import type { RequestRunInput, RequestRunResult, RunStatusView } from './batch.types.js';
+import type { RequestRunInput, RequestRunResult, RunStatusView } from '../../core/runs.js';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.js';
 
 /** What this layer needs from the batch service. */

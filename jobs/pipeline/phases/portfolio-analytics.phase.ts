@@ -21,7 +21,7 @@ import type { FactorName } from '../../calc/factors.js';
 import { computePortfolioDays } from '../../calc/portfolio-day.js';
 import { addTradingDays, nextTradingDay, tradingDayOnOrAfter, tradingDaysBetween } from '../../calc/trading-calendar.js';
 import type { IsoDate, PriceSeries } from '../../calc/types.js';
-import type { RunWarning } from '../../../server/services/batch.types.js';
+import type { RunWarning } from '../../../core/runs.js';
 import type { Closes, PipelineDeps } from '../deps.js';
 import type { PortfolioPlan } from '../plan-run.js';
 import { STALE_PRICE_TRADING_DAYS } from '../../calc/returns.js';

@@ -1,9 +1,9 @@
 /**
- * Standalone simulator for `npm run polygon-sim`: `tsx jobs/market-data/polygon-sim-main.ts [port]`.
+ * Standalone simulator for `npm run polygon-sim`: `tsx server/polygon-sim.ts [port]`.
  * Port: argv, else POLYGON_SIM_PORT (default 4010). No key is required unless POLYGON_SIM_API_KEY is set.
  */
-import { loadConfig } from '../../server/config.js';
-import { startPolygonSim } from './polygon-sim.js';
+import { startPolygonSim } from '../jobs/market-data/polygon-sim.js';
+import { loadConfig } from './config.js';
 
 const config = loadConfig();
 const port = process.argv[2] === undefined ? config.polygon.simPort : Number(process.argv[2]);

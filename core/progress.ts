@@ -1,5 +1,5 @@
-import type { PhaseName, PhaseProgress } from '../../server/services/batch.types.js';
-import { PHASE_ORDER } from '../../server/services/batch.types.js';
+import type { PhaseName, PhaseProgress } from './runs.js';
+import { PHASE_ORDER } from './runs.js';
 
 /** Share of a run's work per phase, for one overall percent. Vendor calls dominate on the free plan. */
 const WEIGHTS: Record<PhaseName, number> = { market_data: 40, symbol_factors: 20, symbol_metrics: 5, portfolio_analytics: 35 };

@@ -1,9 +1,19 @@
-/** Shapes of runs as the API and SDK see them. The pipeline writes them; the services read them. */
+/**
+ * The vocabulary of runs, shared by every layer: scopes, sources, statuses, phases, the progress
+ * document a run keeps on its row, and the views the API returns. The pipeline writes these shapes;
+ * the database stores them; the services read them. See docs/runs.md.
+ */
 
 export type RunScope = 'all' | 'portfolio';
 export type RunSource = 'cron' | 'onboarding' | 'admin' | 'settings';
 export type RunStatus = 'queued' | 'running' | 'completed' | 'partial' | 'failed';
+export type TerminalStatus = Extract<RunStatus, 'completed' | 'partial' | 'failed'>;
+export const ACTIVE_STATUSES: readonly RunStatus[] = ['queued', 'running'];
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'partial', 'failed'];
+
+export function isTerminalStatus(status: RunStatus): status is TerminalStatus {
+  return TERMINAL_STATUSES.includes(status);
+}
 
 export type PhaseName = 'market_data' | 'symbol_factors' | 'symbol_metrics' | 'portfolio_analytics';
 export const PHASE_ORDER: readonly PhaseName[] = ['market_data', 'symbol_factors', 'symbol_metrics', 'portfolio_analytics'];
@@ -42,6 +52,31 @@ export interface RunWarning {
 export interface ActivityEntry {
   at: string;
   message: string;
+}
+
+/** A portfolio whose analytics failed in a run, with the reason. */
+export interface PortfolioFailure {
+  portfolioId: string;
+  error: string;
+}
+
+/** Facts kept with a run's progress, from which percent and ETA are derived when the row is read. */
+export interface RunProgressExtra {
+  /** Vendor calls per second the limiter allows. */
+  callsPerSecond?: number;
+  chunks?: number;
+  note?: string;
+  /** Symbols whose vendor fetch or factor computation failed (the run ends partial). */
+  failedSymbols?: string[];
+}
+
+/** The progress document of a run: what its row holds besides status and timestamps. */
+export interface RunDocument {
+  phases: Partial<Record<PhaseName, PhaseProgress>>;
+  counters: Partial<RunCounters>;
+  progress: RunProgressExtra;
+  warnings: RunWarning[];
+  activityLog: ActivityEntry[];
 }
 
 export interface RunStatusView {
