@@ -13,7 +13,8 @@ import { createMarketData } from '../jobs/market-data/market-data.js';
 import type { EnsureBarsResult } from '../jobs/market-data/market-data.js';
 import { createPolygonClient } from '../jobs/market-data/polygon-client.js';
 import { simulatedUniverse, startPolygonSim } from '../jobs/market-data/polygon-sim.js';
-import { upsertBars, upsertCoverage } from '../db/queries/market-data.queries.js';
+import { BarModel } from '../db/models/bar.model.js';
+import { PriceCoverageModel } from '../db/models/price-coverage.model.js';
 import { createKnex, migrateLatest } from '../db/knex.js';
 import { scratchDatabase } from './scratch-db.js';
 
@@ -87,14 +88,14 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     for (let i = 0; i < others.length; i += 200) {
       const chunk = others.slice(i, i + 200);
-      await upsertBars(
+      await BarModel.upsertMany(
         db,
         chunk.flatMap((symbol) =>
           sim.model.bars(symbol, seedFrom, seedTo).map((b) => ({ symbol, date: b.date, open: b.o, high: b.h, low: b.l, close: b.c, volume: b.v, source: 'polygon' })),
         ),
       );
     }
-    await upsertCoverage(db, others.map((symbol) => ({ symbol, from: seedFrom, to: seedTo })));
+    await PriceCoverageModel.upsertMany(db, others.map((symbol) => ({ symbol, from: seedFrom, to: seedTo })));
     const seedMs = performance.now() - t0;
     const universe = [...ONBOARD_SCOPE, ...others];
 

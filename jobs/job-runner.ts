@@ -5,7 +5,8 @@ import { ChunkJobData, JOB_CHUNK, JOB_NIGHTLY, JOB_RUN, JOB_SWEEP, RunJobData, t
 import type { JobControl, PipelineDeps } from './pipeline/deps.js';
 import { LockLostError, ShutdownError } from './pipeline/run-recorder.js';
 import { executeChunk, executeRun } from './pipeline/run-pipeline.js';
-import { requeueRun, setChunkJobId, setRunJobId } from '../db/queries/runs.queries.js';
+import { RunChunkModel } from '../db/models/run-chunk.model.js';
+import { RunModel } from '../db/models/run.model.js';
 
 export interface WorkerJobOptions {
   lockLifetimeMs: number;
@@ -100,9 +101,9 @@ export function defineWorkerJobs(agenda: Agenda, deps: PipelineDeps, opts: Worke
         await withLockKeeper(job as Job<unknown>, opts.lockLifetimeMs, registry, log, (ctl) => executeRun(deps, runId, ctl));
       } catch (err) {
         await handleInterruption(err, async () => {
-          await requeueRun(deps.knex, runId, 'worker shut down; run requeued and resumes where it stopped');
+          await RunModel.requeue(deps.knex, runId, 'worker shut down; run requeued and resumes where it stopped');
           const next = await agenda.now(JOB_RUN, { runId });
-          await setRunJobId(deps.knex, runId, String(next.attrs._id));
+          await RunModel.setJobId(deps.knex, runId, String(next.attrs._id));
         });
       }
     },
@@ -117,7 +118,7 @@ export function defineWorkerJobs(agenda: Agenda, deps: PipelineDeps, opts: Worke
         await withLockKeeper(job as Job<unknown>, opts.lockLifetimeMs, registry, log, (ctl) => executeChunk(deps, runId, chunkNo, ctl));
       } catch (err) {
         await handleInterruption(err, async () => {
-          await setChunkJobId(deps.knex, runId, chunkNo, await deps.enqueueChunk(runId, chunkNo));
+          await RunChunkModel.setJobId(deps.knex, runId, chunkNo, await deps.enqueueChunk(runId, chunkNo));
         });
       }
     },

@@ -1,6 +1,7 @@
 import type { Agenda } from 'agenda';
 import type { Knex } from 'knex';
-import { appendActivity, findStaleRuns, finishRun, getChunks, type RunRow } from '../db/queries/runs.queries.js';
+import { RunChunkModel } from '../db/models/run-chunk.model.js';
+import { RunModel, type RunRecord } from '../db/models/run.model.js';
 import type { Logger } from '../core/logger.js';
 
 export interface SweepOptions {
@@ -36,10 +37,10 @@ async function hasLiveJob(agenda: Agenda, jobIds: string[]): Promise<boolean> {
  */
 export async function sweepStaleRuns(opts: SweepOptions): Promise<SweepResult> {
   const maxAttempts = opts.maxAttempts ?? 3;
-  const stale = await findStaleRuns(opts.knex, opts.lockLifetimeMs + 2 * opts.processEveryMs);
+  const stale = await RunModel.findStale(opts.knex, opts.lockLifetimeMs + 2 * opts.processEveryMs);
   const result: SweepResult = { checked: stale.length, alive: 0, resumed: [], failed: [] };
   for (const run of stale) {
-    const chunks = await getChunks(opts.knex, run.id);
+    const chunks = await RunChunkModel.ofRun(opts.knex, run.id);
     const jobIds = [run.job_id, ...chunks.map((c) => c.job_id)].filter((x): x is string => !!x);
     if (await hasLiveJob(opts.agenda, jobIds)) {
       result.alive++;
@@ -49,7 +50,7 @@ export async function sweepStaleRuns(opts: SweepOptions): Promise<SweepResult> {
       await failRun(opts, run, `abandoned: its worker stopped ${run.attempts} times without finishing (no live job, heartbeat older than the lock lifetime)`);
       result.failed.push(run.id);
     } else {
-      await appendActivity(opts.knex, run.id, 'no live job and a stale heartbeat: resumed by the sweeper');
+      await RunModel.appendActivity(opts.knex, run.id, 'no live job and a stale heartbeat: resumed by the sweeper');
       await opts.enqueueRun(run.id);
       result.resumed.push(run.id);
     }
@@ -58,8 +59,8 @@ export async function sweepStaleRuns(opts: SweepOptions): Promise<SweepResult> {
   return result;
 }
 
-async function failRun(opts: SweepOptions, run: RunRow, reason: string): Promise<void> {
-  await finishRun(
+async function failRun(opts: SweepOptions, run: RunRecord, reason: string): Promise<void> {
+  await RunModel.finish(
     opts.knex,
     run.id,
     'failed',

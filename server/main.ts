@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { loadConfig } from './config.js';
 import { createContainer, type Container } from './container.js';
+import { ApiTokenModel } from '../db/models/api-token.model.js';
 import { createAccess } from './services/access.js';
 import { createAuthenticator } from './services/auth.js';
 import { createPortfolioService } from './services/portfolio.service.js';
@@ -39,7 +40,7 @@ const PROBE_TIMEOUT_MS = 2_000;
 /** The services the routers call, on top of the container. */
 export function buildApiServices(container: Pick<Container, 'config' | 'logger' | 'knex' | 'batch' | 'clock'>): ApiServices {
   const { config, logger, knex, batch, clock } = container;
-  const auth = createAuthenticator({ knex, adminToken: config.api.adminToken });
+  const auth = createAuthenticator({ findToken: (hash) => ApiTokenModel.findActive(knex, hash), adminToken: config.api.adminToken });
   const access = createAccess({ knex });
   return {
     logger,

@@ -7,17 +7,9 @@ import type { Knex } from 'knex';
 import type { Logger } from '../../core/logger.js';
 import { assertIsoDate, nextTradingDay, previousTradingDay, tradingDaysBetween } from '../calc/trading-calendar.js';
 import type { IsoDate } from '../../core/dates.js';
-import {
-  countBars,
-  loadCloses as loadClosesQuery,
-  loadCoverage,
-  loadSymbolPriceInfo,
-  loadUncachedDays,
-  setPriceStatus,
-  upsertBars,
-  upsertCoverage,
-} from '../../db/queries/market-data.queries.js';
-import type { BarRow, PriceStatusRow } from '../../db/queries/market-data.queries.js';
+import { BarModel, type BarWrite } from '../../db/models/bar.model.js';
+import { PriceCoverageModel } from '../../db/models/price-coverage.model.js';
+import { SymbolModel, type PriceStatusWrite } from '../../db/models/symbol.model.js';
 import { MarketDataAbortedError, PolygonAuthError, describeError, isMarketDataError } from './errors.js';
 import { barsForScope, looksLikeMutualFund, mergeCoverage, planFallbackRanges, planFetch, widenToCoverage } from './fetch-planner.js';
 import type { CoverageWindow, FetchPlan, RangeCall } from './fetch-planner.js';
@@ -105,7 +97,7 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
   const source = deps.source ?? 'polygon';
   const concurrency = deps.concurrency ?? 8;
 
-  const toRows = (symbol: string, bars: readonly DailyBar[]): BarRow[] =>
+  const toRows = (symbol: string, bars: readonly DailyBar[]): BarWrite[] =>
     bars
       .filter((b) => Number.isFinite(b.close) && b.close > 0)
       .map((b) => ({
@@ -140,9 +132,9 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
     }
 
     const [uncached, coverage, info] = await Promise.all([
-      loadUncachedDays(db, symbols, days),
-      loadCoverage(db, symbols),
-      loadSymbolPriceInfo(db, symbols),
+      BarModel.uncachedDays(db, symbols, days),
+      PriceCoverageModel.windows(db, symbols),
+      SymbolModel.priceInfo(db, symbols),
     ]);
     const groupedIneligible = new Set(
       symbols.filter((s) => looksLikeMutualFund(s) || info.get(s)?.assetType === 'mutual_fund' || info.get(s)?.priceStatus === 'unavailable'),
@@ -194,7 +186,7 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
     const stopped = (): boolean => controller.signal.aborted;
 
     const fetchedBars = new Map<string, number>();
-    const statuses = new Map<string, PriceStatusRow>();
+    const statuses = new Map<string, PriceStatusWrite>();
     const missingBySymbol = new Map(plan.needs.map((n) => [n.symbol, n.missing]));
 
     const progress = async (): Promise<void> => {
@@ -237,7 +229,7 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
         const wanted = wantsDate.get(date) ?? [];
         try {
           const res = await client.getGroupedDaily(date, { signal: controller.signal, stats });
-          const rows: BarRow[] = [];
+          const rows: BarWrite[] = [];
           for (const [symbol, bar] of barsForScope(res.bars, wanted)) {
             const r = toRows(symbol, [bar]);
             if (r.length === 0) continue;
@@ -247,7 +239,7 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
             set.add(date);
           }
           // Read-modify-write of the total only after the await: workers run concurrently.
-          const written = await upsertBars(db, rows);
+          const written = await BarModel.upsertMany(db, rows);
           result.barsWritten += written;
           for (const r of rows) fetchedBars.set(r.symbol, (fetchedBars.get(r.symbol) ?? 0) + 1);
         } catch (e) {
@@ -287,8 +279,8 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
       for (const [date, symbols] of failedByDate) onCallError(groupedFailed.get(date), symbols);
       if (groupedCoverage.length > 0) {
         await db.transaction(async (trx) => {
-          await upsertCoverage(trx, groupedCoverage.map((c) => ({ symbol: c.symbol, from: c.window.from, to: c.window.to })));
-          await setPriceStatus(trx, groupedCoverage.map((c) => ({ symbol: c.symbol, status: 'ok' as const, reason: null })));
+          await PriceCoverageModel.upsertMany(trx, groupedCoverage.map((c) => ({ symbol: c.symbol, from: c.window.from, to: c.window.to })));
+          await SymbolModel.setPriceStatus(trx, groupedCoverage.map((c) => ({ symbol: c.symbol, status: 'ok' as const, reason: null })));
         });
       }
 
@@ -309,12 +301,12 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
           // Bars inside the window that the cache already holds are not rewritten.
           const rows = toRows(call.symbol, inRange.filter((b) => !windowDays.has(b.date) || uncachedSet.has(b.date)));
           const window = mergeCoverage(coverage.get(call.symbol), { from: call.from, to: call.to }, adjacentTradingDays);
-          let status: PriceStatusRow | undefined;
+          let status: PriceStatusWrite | undefined;
           if (inRange.length > 0) {
             status = { symbol: call.symbol, status: 'ok', reason: null };
           } else {
-            const held = (await countBars(db, [call.symbol], '1900-01-01', '2999-12-31')).get(call.symbol) ?? 0;
-            if (held === 0 && (fetchedBars.get(call.symbol) ?? 0) === 0) {
+            const held = await BarModel.anyOf(db, call.symbol);
+            if (!held && (fetchedBars.get(call.symbol) ?? 0) === 0) {
               const reason = res.notFound
                 ? `Polygon returned 404 (no data) for ${call.from}..${call.to}`
                 : `Polygon has no daily bars for ${call.from}..${call.to} (not exchange traded, unknown or delisted)`;
@@ -322,9 +314,9 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
             }
           }
           const written = await db.transaction(async (trx) => {
-            const n = await upsertBars(trx, rows);
-            await upsertCoverage(trx, [{ symbol: call.symbol, from: window.from, to: window.to }]);
-            if (status) await setPriceStatus(trx, [status]);
+            const n = await BarModel.upsertMany(trx, rows);
+            await PriceCoverageModel.upsertMany(trx, [{ symbol: call.symbol, from: window.from, to: window.to }]);
+            if (status) await SymbolModel.setPriceStatus(trx, [status]);
             return n;
           });
           result.barsWritten += written;
@@ -365,7 +357,7 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
   return {
     ensureBars,
     async loadCloses(symbols, from, to) {
-      return loadClosesQuery(db, normaliseSymbols(symbols), from, to);
+      return BarModel.closes(db, normaliseSymbols(symbols), from, to);
     },
   };
 }

@@ -1,12 +1,7 @@
-import type { Knex } from 'knex';
-import {
-  completeSnapshotDatesMany,
-  listPortfoliosInScope,
-  loadPositions,
-  snapshotCoverage,
-  type PositionRow,
-  type ScopedPortfolio,
-} from '../../db/queries/analytics.queries.js';
+import type { Db } from '../../db/models/base.model.js';
+import { PortfolioSnapshotModel } from '../../db/models/portfolio-snapshot.model.js';
+import { PortfolioModel, type ScopedPortfolio } from '../../db/models/portfolio.model.js';
+import { PositionModel, type HeldPosition } from '../../db/models/position.model.js';
 import { FACTOR_PROXIES, MAX_FACTOR_WINDOW } from '../calc/factors.js';
 import {
   CALENDAR_MIN_DATE,
@@ -31,7 +26,7 @@ export interface PortfolioPlan {
   firstDate: IsoDate;
   /** Every trading day from firstDate to the target: the roll-forward recomputes everything after a gap. */
   dates: IsoDate[];
-  positions: PositionRow[];
+  positions: HeldPosition[];
 }
 
 export interface RunPlan {
@@ -60,7 +55,7 @@ function firstMissingDate(required: readonly IsoDate[], complete: Set<IsoDate>):
 }
 
 async function firstDateOf(
-  db: Knex,
+  db: Db,
   p: ScopedPortfolio,
   input: PlanInput,
   coverage: { completeCount: number; lastComplete: IsoDate | null } | undefined,
@@ -79,7 +74,7 @@ async function firstDateOf(
   if (last === null) return inception;
   if (complete === countTradingDays(inception, last)) return nextTradingDay(last);
   const days = tradingDaysBetween(inception, input.target);
-  const completeDates = await completeSnapshotDatesMany(db, [p.id], inception, input.target);
+  const completeDates = await PortfolioSnapshotModel.completeDates(db, [p.id], inception, input.target);
   return firstMissingDate(days, completeDates.get(p.id) ?? new Set());
 }
 
@@ -89,18 +84,18 @@ async function firstDateOf(
  * finds the watermarks; a portfolio with a gap in its history needs one more read.
  */
 export async function planPortfolios(
-  db: Knex,
+  db: Db,
   input: PlanInput,
   ids?: readonly string[],
 ): Promise<{ portfolios: PortfolioPlan[]; inScope: number }> {
-  const scoped = await listPortfoliosInScope(db, input.portfolioId, ids);
-  const coverage = input.force ? new Map() : await snapshotCoverage(db, scoped);
+  const scoped = await PortfolioModel.inScope(db, input.portfolioId, ids);
+  const coverage = input.force ? new Map() : await PortfolioSnapshotModel.coverage(db, scoped);
   const withWork: { p: ScopedPortfolio; firstDate: IsoDate }[] = [];
   for (const p of scoped) {
     const firstDate = await firstDateOf(db, p, input, coverage.get(p.id));
     if (firstDate !== undefined) withWork.push({ p, firstDate });
   }
-  const positions = await loadPositions(
+  const positions = await PositionModel.liveOf(
     db,
     withWork.map((w) => w.p.id),
   );
@@ -120,7 +115,7 @@ export async function planPortfolios(
  * a global one), the symbols those portfolios hold plus the factor proxies, the dates each symbol's
  * betas are needed for, and the price window.
  */
-export async function planRun(db: Knex, input: PlanInput): Promise<RunPlan> {
+export async function planRun(db: Db, input: PlanInput): Promise<RunPlan> {
   const { portfolios, inScope } = await planPortfolios(db, input);
   const symbolDateSets = new Map<string, Set<IsoDate>>();
   const allDates = new Set<IsoDate>();

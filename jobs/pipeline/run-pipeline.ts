@@ -1,15 +1,5 @@
-import {
-  finishChunk,
-  getChunks,
-  getRun,
-  insertChunks,
-  markChunkRunning,
-  markRunRunning,
-  recordChunkProgress,
-  setChunkJobId,
-  type ChunkRow,
-  type RunRow,
-} from '../../db/queries/runs.queries.js';
+import { RunChunkModel, type ChunkRecord } from '../../db/models/run-chunk.model.js';
+import { RunModel, type RunRecord } from '../../db/models/run.model.js';
 import type { RunCounters, RunWarning } from '../../core/runs.js';
 import { PolygonAuthError } from '../market-data/errors.js';
 import { targetDate } from '../calc/trading-calendar.js';
@@ -44,7 +34,7 @@ async function touch(ctl: JobControl, rec: RunRecorder): Promise<void> {
  * portfolio work out to chunk jobs after the symbol phases and finishes with its last chunk.
  */
 export async function executeRun(deps: PipelineDeps, runId: string, ctl: JobControl): Promise<ExecuteOutcome> {
-  const row = await markRunRunning(deps.knex, runId, 'picked up by a worker');
+  const row = await RunModel.markRunning(deps.knex, runId, 'picked up by a worker');
   if (!row) return 'not-runnable';
   const rec = new RunRecorder(deps.knex, runId, row, deps.logger);
   try {
@@ -65,9 +55,9 @@ export async function executeRun(deps: PipelineDeps, runId: string, ctl: JobCont
   }
 }
 
-async function runPhases(deps: PipelineDeps, row: RunRow, rec: RunRecorder, ctl: JobControl): Promise<ExecuteOutcome> {
+async function runPhases(deps: PipelineDeps, row: RunRecord, rec: RunRecorder, ctl: JobControl): Promise<ExecuteOutcome> {
   const target = row.requested_to ?? targetDate(deps.clock(), deps.closeCutoff);
-  const existingChunks = await getChunks(deps.knex, row.id);
+  const existingChunks = await RunChunkModel.ofRun(deps.knex, row.id);
   if (existingChunks.length > 0) {
     // A fanned-out run resumed: its symbol phases are done; restart the chunks that did not end.
     await enqueueOpenChunks(deps, rec, existingChunks);
@@ -130,14 +120,12 @@ async function portfolioPhaseInline(
   plan: RunPlan,
   closes: Closes,
   ctl: JobControl,
-  row: RunRow,
+  row: RunRecord,
 ): Promise<{ failed: { portfolioId: string; error: string }[] }> {
   await rec.startPhase('portfolio_analytics', plan.portfolios.length, 'portfolios');
   const inputs = await loadAnalyticsInputs(deps.knex, plan.portfolios, plan.target, closes, (s, f, t) => deps.marketData.loadCloses(s, f, t));
   const failed: { portfolioId: string; error: string }[] = [];
   let done = 0;
-  const started = Date.now();
-  let daysDone = 0;
   for (let i = 0; i < plan.portfolios.length; i += GROUP_SIZE) {
     await touch(ctl, rec);
     const group = plan.portfolios.slice(i, i + GROUP_SIZE);
@@ -146,13 +134,8 @@ async function portfolioPhaseInline(
       failed.push(f);
       rec.warn({ code: 'portfolio_failure', portfolioId: f.portfolioId, message: `portfolio ${f.portfolioId}: ${f.error}` });
     }
-    for (const o of r.outcomes) {
-      addOutcome(rec, o);
-      daysDone += o.dates;
-    }
+    for (const o of r.outcomes) addOutcome(rec, o);
     done += group.length;
-    const secs = (Date.now() - started) / 1000;
-    if (secs > 0) rec.doc.progress.portfolioDaysPerSecond = Math.round(daysDone / secs);
     await rec.advance('portfolio_analytics', done);
   }
   await rec.endPhase('portfolio_analytics', 'done', `portfolio analytics: ${done - failed.length} of ${done} portfolios up to ${plan.target}`);
@@ -204,18 +187,18 @@ async function fanOut(deps: PipelineDeps, rec: RunRecorder, plan: RunPlan): Prom
   const ids = plan.portfolios.map((p) => p.id);
   const chunks: string[][] = [];
   for (let i = 0; i < ids.length; i += deps.chunkSize) chunks.push(ids.slice(i, i + deps.chunkSize));
-  await insertChunks(deps.knex, rec.runId, chunks);
+  await RunChunkModel.insertMany(deps.knex, rec.runId, chunks);
   rec.doc.progress.chunks = chunks.length;
   await rec.startPhase('portfolio_analytics', ids.length, 'portfolios');
   rec.log(`portfolio analytics fanned out to ${chunks.length} chunk jobs of up to ${deps.chunkSize} portfolios`);
-  await enqueueOpenChunks(deps, rec, await getChunks(deps.knex, rec.runId));
+  await enqueueOpenChunks(deps, rec, await RunChunkModel.ofRun(deps.knex, rec.runId));
 }
 
-async function enqueueOpenChunks(deps: PipelineDeps, rec: RunRecorder, chunks: readonly ChunkRow[]): Promise<void> {
+async function enqueueOpenChunks(deps: PipelineDeps, rec: RunRecorder, chunks: readonly ChunkRecord[]): Promise<void> {
   for (const c of chunks) {
     if (c.status !== 'queued' && c.status !== 'running') continue;
     const jobId = await deps.enqueueChunk(rec.runId, c.chunk_no);
-    await setChunkJobId(deps.knex, rec.runId, c.chunk_no, jobId);
+    await RunChunkModel.setJobId(deps.knex, rec.runId, c.chunk_no, jobId);
   }
   await rec.flush(true);
 }
@@ -225,9 +208,9 @@ async function enqueueOpenChunks(deps: PipelineDeps, rec: RunRecorder, chunks: r
  * finishes the run.
  */
 export async function executeChunk(deps: PipelineDeps, runId: string, chunkNo: number, ctl: JobControl): Promise<ExecuteOutcome> {
-  const run = await getRun(deps.knex, runId);
+  const run = await RunModel.find(deps.knex, runId);
   if (!run || (run.status !== 'running' && run.status !== 'queued')) return 'not-runnable';
-  const chunk = await markChunkRunning(deps.knex, runId, chunkNo);
+  const chunk = await RunChunkModel.markRunning(deps.knex, runId, chunkNo);
   if (!chunk) {
     await finalizeFannedOutRun(deps, runId);
     return 'not-runnable';
@@ -265,16 +248,16 @@ export async function executeChunk(deps: PipelineDeps, runId: string, chunkNo: n
         for (const w of o.warnings) if (warnings.length < 200) warnings.push(w);
       }
       done += ids.length;
-      await recordChunkProgress(deps.knex, runId, chunkNo, { portfoliosDone: done, datesDone, failures, warnings, counters });
+      await RunChunkModel.recordProgress(deps.knex, runId, chunkNo, { portfoliosDone: done, datesDone, failures, warnings, counters }, 200);
     }
-    await finishChunk(deps.knex, runId, chunkNo, failures.length > 0 ? 'partial' : 'completed');
+    await RunChunkModel.finish(deps.knex, runId, chunkNo, failures.length > 0 ? 'partial' : 'completed');
   } catch (err) {
     if (isInterruption(err)) throw err;
     checkpoint(ctl.signal);
     deps.logger.error({ err, runId, chunkNo }, 'chunk failed');
     failures.push({ portfolioId: chunk.portfolio_ids[done] ?? 'unknown', error: errorMessage(err) });
-    await recordChunkProgress(deps.knex, runId, chunkNo, { portfoliosDone: done, datesDone, failures, warnings, counters });
-    await finishChunk(deps.knex, runId, chunkNo, 'failed');
+    await RunChunkModel.recordProgress(deps.knex, runId, chunkNo, { portfoliosDone: done, datesDone, failures, warnings, counters }, 200);
+    await RunChunkModel.finish(deps.knex, runId, chunkNo, 'failed');
   }
   await finalizeFannedOutRun(deps, runId);
   return 'finished';
@@ -282,9 +265,9 @@ export async function executeChunk(deps: PipelineDeps, runId: string, chunkNo: n
 
 /** Ends a fanned-out run once no chunk is open; safe to call from every chunk (the row update is conditional). */
 export async function finalizeFannedOutRun(deps: PipelineDeps, runId: string): Promise<void> {
-  const chunks = await getChunks(deps.knex, runId);
+  const chunks = await RunChunkModel.ofRun(deps.knex, runId);
   if (chunks.length === 0 || chunks.some((c) => c.status === 'queued' || c.status === 'running')) return;
-  const row = await getRun(deps.knex, runId);
+  const row = await RunModel.find(deps.knex, runId);
   if (!row || row.status !== 'running') return;
   const rec = new RunRecorder(deps.knex, runId, row, deps.logger);
   const failed = chunks.flatMap((c) => c.failures);

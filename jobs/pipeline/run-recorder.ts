@@ -1,7 +1,7 @@
-import type { Knex } from 'knex';
-import { finishRun, saveRunDocument, type RunDocument, type RunRow } from '../../db/queries/runs.queries.js';
+import type { Db } from '../../db/models/base.model.js';
+import { RunModel, type RunRecord } from '../../db/models/run.model.js';
 import type { Logger } from '../../core/logger.js';
-import type { PhaseName, PhaseProgress, RunCounters, RunWarning } from '../../core/runs.js';
+import type { PhaseName, PhaseProgress, RunCounters, RunDocument, RunWarning } from '../../core/runs.js';
 
 const MAX_ACTIVITY = 60;
 const MAX_WARNINGS = 500;
@@ -40,9 +40,9 @@ export class RunRecorder {
   private lastFlush = 0;
 
   constructor(
-    private readonly db: Knex,
+    private readonly db: Db,
     readonly runId: string,
-    row: RunRow,
+    row: Pick<RunRecord, 'phases' | 'counters' | 'progress' | 'warnings' | 'activity_log'>,
     private readonly logger: Logger,
     private readonly flushEveryMs = 1000,
   ) {
@@ -113,12 +113,12 @@ export class RunRecorder {
     const now = new Date().getTime();
     if (!force && now - this.lastFlush < this.flushEveryMs) return;
     this.lastFlush = now;
-    const ok = await saveRunDocument(this.db, this.runId, this.doc);
+    const ok = await RunModel.saveDocument(this.db, this.runId, this.doc);
     if (!ok) throw new LockLostError(`run ${this.runId} is no longer running (ended or taken over elsewhere)`);
   }
 
   async finish(status: 'completed' | 'partial' | 'failed', errorSummary: string | null): Promise<boolean> {
     this.log(`run ${status}${errorSummary ? `: ${errorSummary}` : ''}`, { status });
-    return finishRun(this.db, this.runId, status, this.doc, errorSummary);
+    return RunModel.finish(this.db, this.runId, status, this.doc, errorSummary);
   }
 }

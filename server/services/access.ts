@@ -3,7 +3,7 @@
  * Anything a user may not see is reported as not found, so ids of others' data reveal nothing.
  */
 import type { Knex } from '../../db/knex.js';
-import { findPortfolioOwner } from '../../db/queries/portfolio.queries.js';
+import { PortfolioModel } from '../../db/models/portfolio.model.js';
 import type { Principal } from './auth.js';
 import { NotFoundError } from './errors.js';
 
@@ -32,7 +32,7 @@ export function createAccess(deps: { knex: Knex; maxCached?: number }): Access {
   async function ownerOf(portfolioId: string): Promise<string | undefined> {
     const hit = owners.get(portfolioId);
     if (hit) return hit;
-    const row = await findPortfolioOwner(deps.knex, portfolioId);
+    const row = await PortfolioModel.ownerOf(deps.knex, portfolioId);
     if (!row) return undefined;
     if (owners.size >= max) owners.clear();
     owners.set(portfolioId, row.userId);

@@ -3,8 +3,7 @@
  * SHA-256 is stored. A high-entropy token needs no slow hash: nothing can be guessed from its digest.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Knex } from '../../db/knex.js';
-import { findActiveToken } from '../../db/queries/user.queries.js';
+import type { ActiveToken } from '../../db/models/api-token.model.js';
 import { UnauthorizedError } from './errors.js';
 
 export type Principal =
@@ -43,7 +42,8 @@ export interface Authenticator {
 }
 
 export interface AuthenticatorOptions {
-  knex: Knex;
+  /** The unrevoked token with this SHA-256 digest (ApiTokenModel.findActive in the composition root). */
+  findToken(tokenHash: string): Promise<ActiveToken | undefined>;
   adminToken: string | undefined;
   /** How long a looked-up token is trusted without asking the database again. */
   cacheTtlMs?: number;
@@ -72,7 +72,7 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
       const hash = hashToken(token);
       const hit = cache.get(hash);
       if (hit && hit.expires > now()) return hit.principal;
-      const row = await findActiveToken(opts.knex, hash);
+      const row = await opts.findToken(hash);
       if (!row) {
         cache.delete(hash);
         throw new UnauthorizedError('Invalid or revoked token');

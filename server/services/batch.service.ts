@@ -1,13 +1,8 @@
 import type { Agenda } from 'agenda';
 import type { Knex } from 'knex';
-import { snapshotCoverage, listPortfoliosInScope } from '../../db/queries/analytics.queries.js';
-import {
-  appendActivity,
-  findActiveRunId,
-  insertRunIfNoneActive,
-  setRunJobId,
-  type RunRow,
-} from '../../db/queries/runs.queries.js';
+import { PortfolioSnapshotModel } from '../../db/models/portfolio-snapshot.model.js';
+import { PortfolioModel } from '../../db/models/portfolio.model.js';
+import { RunModel, type RunStatusRecord } from '../../db/models/run.model.js';
 import { JOB_RUN } from '../../jobs/definitions.js';
 import { countTradingDays, isValidIsoDate, targetDate, tradingDayOnOrAfter } from '../../jobs/calc/trading-calendar.js';
 import { currentPhase, estimateEtaSeconds, overallPercent } from '../../core/progress.js';
@@ -36,29 +31,7 @@ export interface BatchServiceDeps {
   closeCutoff: string;
 }
 
-/** Columns batch.status reads: one indexed row, no joins. */
-const STATUS_COLUMNS = [
-  'id',
-  'scope',
-  'portfolio_id',
-  'source',
-  'status',
-  'requested_from',
-  'requested_to',
-  'force',
-  'created_at',
-  'started_at',
-  'heartbeat_at',
-  'finished_at',
-  'phases',
-  'counters',
-  'progress',
-  'warnings',
-  'error_summary',
-  'activity_log',
-] as const;
-
-export function toStatusView(row: RunRow, now: number, freshness: PortfolioFreshness | null): RunStatusView {
+export function toStatusView(row: RunStatusRecord, now: number, freshness: PortfolioFreshness | null): RunStatusView {
   const terminal = row.status === 'completed' || row.status === 'partial' || row.status === 'failed';
   return {
     runId: row.id,
@@ -90,25 +63,23 @@ export function createBatchService(deps: BatchServiceDeps): BatchService {
 
   async function enqueue(runId: string): Promise<void> {
     const job = await agenda.now(JOB_RUN, { runId });
-    await setRunJobId(knex, runId, String(job.attrs._id));
+    await RunModel.setJobId(knex, runId, String(job.attrs._id));
   }
 
   async function portfolioFreshness(portfolioId: string): Promise<PortfolioFreshness> {
     const target = targetDate(clock(), deps.closeCutoff);
-    const [scoped] = await listPortfoliosInScope(knex, portfolioId);
-    const last = (await knex('portfolio_snapshots').where({ portfolio_id: portfolioId }).max('snapshot_date as d').first()) as
-      | { d: string | null }
-      | undefined;
+    const [scoped] = await PortfolioModel.inScope(knex, portfolioId);
+    const last = await PortfolioSnapshotModel.lastDate(knex, portfolioId);
     if (!scoped) {
-      return { portfolioId, lastCompleteSnapshot: null, lastSnapshot: last?.d ?? null, targetDate: target, tradingDaysBehind: 0 };
+      return { portfolioId, lastCompleteSnapshot: null, lastSnapshot: last, targetDate: target, tradingDaysBehind: 0 };
     }
-    const cov = (await snapshotCoverage(knex, [scoped])).get(portfolioId);
+    const cov = (await PortfolioSnapshotModel.coverage(knex, [scoped])).get(portfolioId);
     const inception = tradingDayOnOrAfter(scoped.inception);
     const required = inception <= target ? countTradingDays(inception, target) : 0;
     return {
       portfolioId,
       lastCompleteSnapshot: cov?.lastComplete ?? null,
-      lastSnapshot: last?.d ?? null,
+      lastSnapshot: last,
       targetDate: target,
       tradingDaysBehind: Math.max(0, required - (cov?.completeCount ?? 0)),
     };
@@ -129,13 +100,12 @@ export function createBatchService(deps: BatchServiceDeps): BatchService {
       }
       if (issues.length > 0) throw new ValidationError(issues);
       if (input.portfolioId) {
-        const exists = await knex('portfolios').where({ id: input.portfolioId }).whereNull('deleted_at').first('id');
-        if (!exists) throw new NotFoundError('portfolio', input.portfolioId);
+        if (!(await PortfolioModel.isLive(knex, input.portfolioId))) throw new NotFoundError('portfolio', input.portfolioId);
       }
       const scopeKey = input.scope === 'all' ? 'all' : `portfolio:${input.portfolioId}`;
       // The partial unique index decides: the first insert wins, later ones get the active run's id.
       for (let attempt = 0; attempt < 5; attempt++) {
-        const runId = await insertRunIfNoneActive(knex, {
+        const runId = await RunModel.insertIfNoneActive(knex, {
           scope: input.scope,
           portfolioId: input.portfolioId ?? null,
           source: input.source,
@@ -150,12 +120,12 @@ export function createBatchService(deps: BatchServiceDeps): BatchService {
           } catch (err) {
             // The row stays queued; the sweeper enqueues queued runs that have no job.
             logger.error({ err, runId }, 'enqueueing the run failed');
-            await appendActivity(knex, runId, 'enqueueing failed; the sweeper will retry');
+            await RunModel.appendActivity(knex, runId, 'enqueueing failed; the sweeper will retry');
           }
           logger.info({ runId, scope: input.scope, portfolioId: input.portfolioId, source: input.source }, 'run requested');
           return { runId, deduplicated: false };
         }
-        const existing = await findActiveRunId(knex, scopeKey);
+        const existing = await RunModel.activeIdFor(knex, scopeKey);
         if (existing) return { runId: existing, deduplicated: true };
         // The active run ended between the insert and the read: try again.
       }
@@ -163,33 +133,14 @@ export function createBatchService(deps: BatchServiceDeps): BatchService {
     },
 
     async getRunStatus(q, opts = {}) {
-      let row: RunRow | undefined;
-      if ('runId' in q) {
-        row = (await knex('batch_run_history').where({ id: q.runId }).first(STATUS_COLUMNS)) as RunRow | undefined;
-      } else if ('portfolioId' in q) {
-        row = (await knex('batch_run_history')
-          .where({ portfolio_id: q.portfolioId })
-          .orderBy('created_at', 'desc')
-          .first(STATUS_COLUMNS)) as RunRow | undefined;
-      } else {
-        const query = knex('batch_run_history').orderBy('created_at', 'desc');
-        if (q.userId) query.whereIn('portfolio_id', knex('portfolios').where({ user_id: q.userId }).select('id'));
-        row = (await query.first(STATUS_COLUMNS)) as RunRow | undefined;
-      }
+      const row = await RunModel.forStatus(knex, 'latest' in q ? { latest: true, ...(q.userId ? { userId: q.userId } : {}) } : q);
       if (!row) return null;
       const freshness = opts.freshness && row.portfolio_id ? await portfolioFreshness(row.portfolio_id) : null;
       return toStatusView(row, Date.now(), freshness);
     },
 
     async listRuns(q) {
-      const query = knex('batch_run_history')
-        .orderBy('created_at', 'desc')
-        .limit(Math.min(Math.max(q.limit, 1), 200))
-        .select(STATUS_COLUMNS);
-      if (q.portfolioId) query.where({ portfolio_id: q.portfolioId });
-      if (q.userId) query.whereIn('portfolio_id', knex('portfolios').where({ user_id: q.userId }).select('id'));
-      if (q.before) query.where('created_at', '<', q.before);
-      const rows = (await query) as RunRow[];
+      const rows = await RunModel.history(knex, { ...q, limit: Math.min(Math.max(q.limit, 1), 200) });
       const now = Date.now();
       return rows.map((r) => toStatusView(r, now, null));
     },

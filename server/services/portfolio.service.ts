@@ -4,25 +4,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from '../../db/knex.js';
-import {
-  deletePortfolioWithoutRuns,
-  findByIdempotencyKey,
-  firstOnboardingRunId,
-  getPortfolioSummary,
-  insertNewSymbols,
-  insertPortfolio,
-  insertPositions,
-  latestExposureDate,
-  listPortfolios,
-  listPositions,
-  listSnapshots,
-  portfolioFactorExposures,
-  positionFactorExposures,
-  type FactorExposureRow,
-  type PortfolioSummaryRow,
-  type PositionRow,
-  type SnapshotRow,
-} from '../../db/queries/portfolio.queries.js';
+import { PortfolioFactorExposureModel, type PortfolioExposureView } from '../../db/models/portfolio-factor-exposure.model.js';
+import { PortfolioSnapshotModel, type SnapshotView } from '../../db/models/portfolio-snapshot.model.js';
+import { PortfolioModel, type PortfolioSummary } from '../../db/models/portfolio.model.js';
+import { PositionFactorExposureModel } from '../../db/models/position-factor-exposure.model.js';
+import { PositionModel, type PositionView } from '../../db/models/position.model.js';
+import { RunModel } from '../../db/models/run.model.js';
+import { SymbolModel } from '../../db/models/symbol.model.js';
 import { isValidIsoDate, nextTradingDay, nyDateOf } from '../../jobs/calc/trading-calendar.js';
 import type { IsoDate } from '../../core/dates.js';
 import type { Logger } from '../logger.js';
@@ -44,19 +32,17 @@ export interface OnboardResult {
   replayed: boolean;
 }
 
-export type PortfolioSummary = PortfolioSummaryRow;
-export type Position = PositionRow;
-export type Snapshot = SnapshotRow;
+export type { PortfolioSummary };
 
 export interface PortfolioDetail {
   portfolio: PortfolioSummary;
-  positions: Position[];
+  positions: PositionView[];
   freshness: PortfolioFreshness;
 }
 
 export interface SnapshotPage {
   portfolioId: string;
-  snapshots: Snapshot[];
+  snapshots: SnapshotView[];
   /** First date of the next page when the range holds more rows than the limit, else null. */
   nextFrom: IsoDate | null;
 }
@@ -72,7 +58,7 @@ export interface ExposureView {
   portfolioId: string;
   /** The date shown; null when the portfolio has no exposures yet. */
   date: IsoDate | null;
-  portfolio: FactorExposureRow[];
+  portfolio: PortfolioExposureView[];
   positions: PositionExposure[];
 }
 
@@ -107,14 +93,14 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
   const { knex, batch, access, logger, clock } = deps;
 
   async function onboardingRun(portfolioId: string, userId: string): Promise<string> {
-    const existing = await firstOnboardingRunId(knex, portfolioId);
+    const existing = await RunModel.firstOnboardingRunId(knex, portfolioId);
     if (existing) return existing;
     const { runId } = await batch.requestRun({ scope: 'portfolio', portfolioId, source: 'onboarding', requestedBy: userId });
     return runId;
   }
 
   async function replay(userId: string, key: string, hash: string): Promise<OnboardResult | undefined> {
-    const prior = await findByIdempotencyKey(knex, userId, key);
+    const prior = await PortfolioModel.findByIdempotencyKey(knex, userId, key);
     if (!prior) return undefined;
     if (prior.requestHash !== hash) {
       throw new ConflictError(
@@ -142,7 +128,7 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
       }
 
       const written = await knex.transaction(async (trx) => {
-        const inserted = await insertPortfolio(trx, {
+        const inserted = await PortfolioModel.insertOne(trx, {
           userId,
           name: v.name,
           currency: v.currency,
@@ -152,8 +138,8 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
           requestHash: v.idempotencyKey ? hash : null,
         });
         if ('conflict' in inserted) return inserted;
-        await insertPositions(trx, inserted.id, v.positions);
-        await insertNewSymbols(trx, [...new Set(v.positions.map((p) => p.symbol))], today);
+        await PositionModel.insertMany(trx, inserted.id, v.positions);
+        await SymbolModel.addNew(trx, [...new Set(v.positions.map((p) => p.symbol))], today);
         return inserted;
       });
 
@@ -173,7 +159,7 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
         ({ runId } = await batch.requestRun({ scope: 'portfolio', portfolioId, source: 'onboarding', requestedBy: userId }));
       } catch (err) {
         // Without its run the portfolio would sit there unprocessed: take it back out.
-        const removed = await deletePortfolioWithoutRuns(knex, portfolioId).catch((cleanupErr: unknown) => {
+        const removed = await PortfolioModel.deleteIfNoRuns(knex, portfolioId).catch((cleanupErr: unknown) => {
           logger.error({ err: cleanupErr, portfolioId }, 'could not remove a portfolio whose onboarding run was not requested');
           return false;
         });
@@ -186,14 +172,14 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
 
     async list(viewer, q = {}) {
       const userId = viewer.userId ?? q.userId;
-      return listPortfolios(knex, { userId, includeDeleted: q.includeDeleted, limit: q.limit ?? 1_000 });
+      return PortfolioModel.summaries(knex, { userId, includeDeleted: q.includeDeleted, limit: q.limit ?? 1_000 });
     },
 
     async get(viewer, portfolioId) {
       await access.assertPortfolioVisible(viewer, portfolioId);
-      const portfolio = await getPortfolioSummary(knex, portfolioId);
+      const portfolio = await PortfolioModel.summary(knex, portfolioId);
       if (!portfolio) throw new NotFoundError('portfolio', portfolioId);
-      const [positions, freshness] = await Promise.all([listPositions(knex, portfolioId), batch.portfolioFreshness(portfolioId)]);
+      const [positions, freshness] = await Promise.all([PositionModel.withPriceStatus(knex, portfolioId), batch.portfolioFreshness(portfolioId)]);
       return { portfolio, positions, freshness };
     },
 
@@ -204,7 +190,7 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
       if (q.from && q.to && q.from > q.to) issues.push({ field: 'to', message: `${q.to} is before from (${q.from})` });
       if (issues.length) throw new ValidationError(issues);
       await access.assertPortfolioVisible(viewer, q.portfolioId);
-      const rows = await listSnapshots(knex, { ...q, limit: q.limit + 1 });
+      const rows = await PortfolioSnapshotModel.page(knex, { ...q, limit: q.limit + 1 });
       const more = rows.length > q.limit;
       const page = more ? rows.slice(0, q.limit) : rows;
       const last = page[page.length - 1];
@@ -216,11 +202,11 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
         throw new ValidationError([{ field: 'date', message: `${q.date} is not a calendar date between 1990 and 2100` }]);
       }
       await access.assertPortfolioVisible(viewer, q.portfolioId);
-      const date = q.date ?? (await latestExposureDate(knex, q.portfolioId));
+      const date = q.date ?? (await PortfolioFactorExposureModel.latestDate(knex, q.portfolioId));
       if (!date) return { portfolioId: q.portfolioId, date: null, portfolio: [], positions: [] };
       const [portfolio, rows] = await Promise.all([
-        portfolioFactorExposures(knex, q.portfolioId, date),
-        positionFactorExposures(knex, q.portfolioId, date),
+        PortfolioFactorExposureModel.ofPortfolioOn(knex, q.portfolioId, date),
+        PositionFactorExposureModel.ofPortfolioOn(knex, q.portfolioId, date),
       ]);
       const byPosition = new Map<string, PositionExposure>();
       for (const r of rows) {

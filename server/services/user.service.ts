@@ -1,5 +1,6 @@
 import type { Knex } from '../../db/knex.js';
-import { findUserByEmail, findUserById, insertToken, insertUser, revokeToken } from '../../db/queries/user.queries.js';
+import { ApiTokenModel } from '../../db/models/api-token.model.js';
+import { UserModel } from '../../db/models/user.model.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator } from './auth.js';
 import { generateToken, hashToken } from './auth.js';
@@ -25,14 +26,14 @@ export function createUserService(deps: { knex: Knex; logger: Logger; authentica
 
   async function issue(trx: Knex.Transaction, user: { id: string; email: string }): Promise<IssuedToken> {
     const token = generateToken();
-    const tokenId = await insertToken(trx, { userId: user.id, tokenHash: hashToken(token), role: 'user' });
+    const tokenId = await ApiTokenModel.insertOne(trx, { userId: user.id, tokenHash: hashToken(token), role: 'user' });
     return { userId: user.id, email: user.email, tokenId, token };
   }
 
   return {
     async createUser(email) {
       const issued = await knex.transaction(async (trx) => {
-        const user = await insertUser(trx, email.trim());
+        const user = await UserModel.insertIfNew(trx, email.trim());
         if (!user) {
           throw new ConflictError(`A user with email ${email.trim()} already exists; issue another token with user.createToken`);
         }
@@ -44,7 +45,7 @@ export function createUserService(deps: { knex: Knex; logger: Logger; authentica
 
     async createToken(who) {
       const issued = await knex.transaction(async (trx) => {
-        const user = 'userId' in who ? await findUserById(trx, who.userId) : await findUserByEmail(trx, who.email);
+        const user = 'userId' in who ? await UserModel.findById(trx, who.userId) : await UserModel.findByEmail(trx, who.email);
         if (!user) throw new NotFoundError('user', 'userId' in who ? who.userId : who.email);
         return issue(trx, user);
       });
@@ -53,7 +54,7 @@ export function createUserService(deps: { knex: Knex; logger: Logger; authentica
     },
 
     async revokeToken(tokenId) {
-      const row = await revokeToken(knex, tokenId);
+      const row = await ApiTokenModel.revoke(knex, tokenId);
       if (row) {
         deps.authenticator.forget(row.tokenHash);
         logger.info({ tokenId }, 'token revoked');
@@ -62,7 +63,7 @@ export function createUserService(deps: { knex: Knex; logger: Logger; authentica
     },
 
     async getUser(userId) {
-      const user = await findUserById(knex, userId);
+      const user = await UserModel.findById(knex, userId);
       if (!user) throw new NotFoundError('user', userId);
       return user;
     },

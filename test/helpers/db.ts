@@ -20,6 +20,16 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/** Row counts of the given tables (tests may name tables; the product goes through the models). */
+export async function rowCounts<T extends string>(knex: Knex, tables: readonly T[]): Promise<Record<T, number>> {
+  const out = {} as Record<T, number>;
+  for (const t of tables) {
+    const r = await knex.raw<{ rows: { n: number }[] }>(`SELECT count(*)::int AS n FROM ${t}`);
+    out[t] = r.rows[0]!.n;
+  }
+  return out;
+}
+
 /**
  * A database of its own for one test file: a clone of the migrated template, or (migrated: false)
  * an empty one. `destroy()` drops it.

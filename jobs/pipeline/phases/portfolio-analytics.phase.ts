@@ -1,23 +1,12 @@
-import type { Knex } from 'knex';
-import {
-  completeSnapshotDatesMany,
-  deleteExposuresFromMany,
-  factorIds,
-  loadPriorStates,
-  loadSymbolBetas,
-  lockPortfolios,
-  portfoliosWithSnapshotsFrom,
-  unavailableSymbols,
-  upsertPortfolioExposures,
-  upsertPositionExposures,
-  upsertSnapshots,
-  type PortfolioExposureWrite,
-  type PositionExposureWrite,
-  type PriorSnapshotState,
-  type SnapshotWrite,
-} from '../../../db/queries/analytics.queries.js';
+import type { Db } from '../../../db/models/base.model.js';
+import { FactorDefinitionModel } from '../../../db/models/factor-definition.model.js';
+import { PortfolioFactorExposureModel, type PortfolioExposureWrite } from '../../../db/models/portfolio-factor-exposure.model.js';
+import { PortfolioSnapshotModel, type PriorSnapshotState, type SnapshotWrite } from '../../../db/models/portfolio-snapshot.model.js';
+import { PortfolioModel } from '../../../db/models/portfolio.model.js';
+import { PositionFactorExposureModel, type PositionExposureWrite } from '../../../db/models/position-factor-exposure.model.js';
+import { SymbolFactorExposureModel } from '../../../db/models/symbol-factor-exposure.model.js';
+import { SymbolModel } from '../../../db/models/symbol.model.js';
 import type { BetaLookup } from '../../calc/factor-betas.js';
-import type { FactorName } from '../../calc/factors.js';
 import { computePortfolioDays } from '../../calc/portfolio-day.js';
 import { addTradingDays, nextTradingDay, tradingDayOnOrAfter, tradingDaysBetween } from '../../calc/trading-calendar.js';
 import type { IsoDate, PriceSeries } from '../../calc/types.js';
@@ -42,12 +31,12 @@ export interface AnalyticsInputs {
   closes: Closes;
   betas: BetaLookup;
   unavailable: Map<string, string>;
-  factorIds: Map<FactorName, number>;
+  factorIds: Map<string, number>;
 }
 
 /** Loads the inputs of a group of portfolios from the database (chunk jobs), reusing closes when given. */
 export async function loadAnalyticsInputs(
-  db: Knex,
+  db: Db,
   portfolios: readonly PortfolioPlan[],
   target: IsoDate,
   closes: Closes | undefined,
@@ -57,9 +46,9 @@ export async function loadAnalyticsInputs(
   const first = portfolios.reduce<IsoDate>((m, p) => (p.firstDate < m ? p.firstDate : m), target);
   const from = addTradingDays(first, -(STALE_PRICE_TRADING_DAYS + 1));
   const [betaMap, unavailable, ids, loaded] = await Promise.all([
-    loadSymbolBetas(db, symbols, first, target),
-    unavailableSymbols(db, symbols),
-    factorIds(db),
+    SymbolFactorExposureModel.betasOf(db, symbols, first, target),
+    SymbolModel.unavailable(db, symbols),
+    FactorDefinitionModel.idsByName(db),
     closes ? Promise.resolve(closes) : loadCloses(symbols, from, target),
   ]);
   const betas: BetaLookup = (symbol, factor, date) => betaMap.get(symbol)?.get(`${factor}|${date}`);
@@ -179,7 +168,7 @@ export async function processPortfolioGroup(
 ): Promise<GroupResult> {
   if (plans.length === 0) return { outcomes: [], failed: [] };
   return deps.knex.transaction(async (trx) => {
-    await lockPortfolios(
+    await PortfolioModel.lockForWrite(
       trx,
       plans.map((p) => p.id),
     );
@@ -191,7 +180,7 @@ export async function processPortfolioGroup(
       for (const p of plans) start.set(p.id, p.firstDate);
     } else {
       const earliest = plans.reduce<IsoDate>((m, p) => (p.firstDate < m ? p.firstDate : m), target);
-      const done = await completeSnapshotDatesMany(
+      const done = await PortfolioSnapshotModel.completeDates(
         trx,
         plans.map((p) => p.id),
         earliest,
@@ -205,7 +194,7 @@ export async function processPortfolioGroup(
       }
     }
     const todo = plans.filter((p) => start.has(p.id));
-    const priors = await loadPriorStates(
+    const priors = await PortfolioSnapshotModel.priorStates(
       trx,
       todo.map((p) => ({ portfolioId: p.id, date: start.get(p.id)! })),
     );
@@ -219,23 +208,22 @@ export async function processPortfolioGroup(
     }
     // Exposures are written in the same transaction as snapshots, so only portfolios that already
     // have a snapshot on or after their first date can hold rows to replace.
-    const rewritten = await portfoliosWithSnapshotsFrom(
+    const rewritten = await PortfolioSnapshotModel.portfoliosWithSnapshotsFrom(
       trx,
       computed.map((c) => ({ portfolioId: c.plan.id, from: c.firstDate })),
     );
-    await deleteExposuresFromMany(
-      trx,
-      computed.filter((c) => rewritten.has(c.plan.id)).map((c) => ({ portfolioId: c.plan.id, from: c.firstDate })),
-    );
-    await upsertSnapshots(
+    const replaced = computed.filter((c) => rewritten.has(c.plan.id)).map((c) => ({ portfolioId: c.plan.id, from: c.firstDate }));
+    await PortfolioFactorExposureModel.deleteFrom(trx, replaced);
+    await PositionFactorExposureModel.deleteFrom(trx, replaced);
+    await PortfolioSnapshotModel.upsertMany(
       trx,
       computed.flatMap((c) => c.snapshots),
     );
-    await upsertPositionExposures(
+    await PositionFactorExposureModel.upsertMany(
       trx,
       computed.flatMap((c) => c.positionRows),
     );
-    await upsertPortfolioExposures(
+    await PortfolioFactorExposureModel.upsertMany(
       trx,
       computed.flatMap((c) => c.portfolioRows),
     );

@@ -1,4 +1,5 @@
-import { factorIds, upsertSymbolBetas } from '../../../db/queries/analytics.queries.js';
+import { FactorDefinitionModel } from '../../../db/models/factor-definition.model.js';
+import { SymbolFactorExposureModel } from '../../../db/models/symbol-factor-exposure.model.js';
 import { computeSymbolBetas, prepareFactorPanel, type BetaRow } from '../../calc/factor-betas.js';
 import { FACTOR_PROXIES } from '../../calc/factors.js';
 import type { PriceSeries } from '../../calc/types.js';
@@ -26,7 +27,7 @@ export async function symbolFactorsPhase(
 ): Promise<SymbolFactorsOutcome> {
   const symbols = plan.symbols.filter((s) => (plan.symbolDates.get(s)?.length ?? 0) > 0);
   await rec.startPhase('symbol_factors', symbols.length, 'symbols');
-  const ids = await factorIds(deps.knex);
+  const ids = await FactorDefinitionModel.idsByName(deps.knex);
   const factorCloses: Record<string, PriceSeries> = {};
   for (const p of FACTOR_PROXIES) factorCloses[p] = closes.get(p) ?? [];
   const panel = prepareFactorPanel(factorCloses);
@@ -35,7 +36,7 @@ export async function symbolFactorsPhase(
   let written = 0;
   const flush = async (): Promise<void> => {
     if (buffer.length === 0) return;
-    written += await upsertSymbolBetas(deps.knex, ids, buffer);
+    written += await SymbolFactorExposureModel.upsertMany(deps.knex, ids, buffer);
     buffer = [];
   };
   let done = 0;

@@ -1,4 +1,4 @@
-import { upsertSymbolMetrics } from '../../../db/queries/analytics.queries.js';
+import { SymbolDailyMetricModel } from '../../../db/models/symbol-daily-metric.model.js';
 import { computeSymbolMetrics, type SymbolMetrics } from '../../calc/symbol-metrics.js';
 import type { Closes, PipelineDeps } from '../deps.js';
 import type { RunPlan } from '../plan-run.js';
@@ -14,6 +14,6 @@ export async function symbolMetricsPhase(deps: PipelineDeps, rec: RunRecorder, p
     const m = computeSymbolMetrics(symbol, own, plan.target);
     if (m.price !== null) rows.push(m);
   }
-  const written = await upsertSymbolMetrics(deps.knex, rows);
+  const written = await SymbolDailyMetricModel.upsertMany(deps.knex, rows);
   await rec.endPhase('symbol_metrics', 'done', `symbol metrics: ${written} symbols at ${plan.target}`);
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKnex, migrateLatest } from '../../../../db/knex.js';
-import { upsertBars } from '../../../../db/queries/market-data.queries.js';
+import { BarModel } from '../../../../db/models/bar.model.js';
 import { createTestDatabase, type TestDatabase } from '../../../helpers/db.js';
 
 const SPEC_TABLES = [
@@ -195,13 +195,13 @@ describe('schema constraints', () => {
       (await db.knex.raw<{ rows: { h: string; n: number }[] }>(
         `SELECT md5(string_agg(symbol || date || open || high || low || close || volume || source, ',' ORDER BY symbol, date)) AS h, count(*)::int AS n FROM market_data_cache WHERE source = 'test'`,
       )).rows[0];
-    expect(await upsertBars(db.knex, rows)).toBe(100_000);
+    expect(await BarModel.upsertMany(db.knex, rows)).toBe(100_000);
     const first = await dump();
     expect(first?.n).toBe(100_000);
-    expect(await upsertBars(db.knex, rows)).toBe(100_000);
+    expect(await BarModel.upsertMany(db.knex, rows)).toBe(100_000);
     expect(await dump()).toEqual(first);
     // a changed close is an update, not a second row
-    await upsertBars(db.knex, [{ ...rows[0]!, close: 99 }]);
+    await BarModel.upsertMany(db.knex, [{ ...rows[0]!, close: 99 }]);
     const [changed] = (await db.knex('market_data_cache').where({ symbol: 'S000', date: '2020-01-01' })) as { close: number }[];
     expect(changed?.close).toBe(99);
     expect((await dump())?.n).toBe(100_000);

@@ -9,7 +9,8 @@ import { createPolygonClient } from '../../../../jobs/market-data/polygon-client
 import { FACTOR_PROXIES } from '../../../../jobs/calc/factors.js';
 import { simulatedUniverse, startPolygonSim } from '../../../../jobs/market-data/polygon-sim.js';
 import type { PolygonSim, PolygonSimOptions, RecordedRequest } from '../../../../jobs/market-data/polygon-sim.js';
-import { upsertBars, upsertCoverage } from '../../../../db/queries/market-data.queries.js';
+import { BarModel } from '../../../../db/models/bar.model.js';
+import { PriceCoverageModel } from '../../../../db/models/price-coverage.model.js';
 import { createTestDatabase } from '../../../helpers/db.js';
 import type { TestDatabase } from '../../../helpers/db.js';
 
@@ -117,8 +118,8 @@ describe('ensureBars against the simulator', () => {
     const rows = others.flatMap((symbol) =>
       sim.model.bars(symbol, from, TO).map((b) => ({ symbol, date: b.date, open: b.o, high: b.h, low: b.l, close: b.c, volume: b.v, source: 'polygon' })),
     );
-    await upsertBars(db.knex, rows);
-    await upsertCoverage(db.knex, others.map((symbol) => ({ symbol, from, to: TO })));
+    await BarModel.upsertMany(db.knex, rows);
+    await PriceCoverageModel.upsertMany(db.knex, others.map((symbol) => ({ symbol, from, to: TO })));
     const scope = [...SCOPE, ...others];
     expect(scope).toHaveLength(1200);
 
@@ -168,7 +169,7 @@ describe('ensureBars against the simulator', () => {
     const symbols = simulatedUniverse(1300).slice(1290);
     const day = '2025-07-07';
     const from = addTradingDays(day, -5);
-    await upsertBars(
+    await BarModel.upsertMany(
       db.knex,
       symbols.flatMap((symbol) => sim.model.bars(symbol, from, addTradingDays(day, -1)).map((b) => ({ symbol, date: b.date, open: b.o, high: b.h, low: b.l, close: b.c, volume: b.v, source: 'polygon' }))),
     );

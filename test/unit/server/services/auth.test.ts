@@ -1,30 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { Knex } from '../../../../db/knex.js';
 import { constantTimeEqual, createAuthenticator, generateToken, hashToken, parseBearer } from '../../../../server/services/auth.js';
 import { UnauthorizedError } from '../../../../server/services/errors.js';
 import { createSlidingWindowLimiter } from '../../../../server/trpc/rate-limit.js';
 import { RateLimitedError } from '../../../../server/services/errors.js';
 
-/** A knex stand-in that answers the token lookup from a map and counts queries. */
-function fakeKnex(tokens: Map<string, { tokenId: string; userId: string; role: 'admin' | 'user' }>) {
+/** A token lookup that answers from a map and counts lookups. */
+function tokenStore(tokens: Map<string, { tokenId: string; userId: string; role: 'admin' | 'user' }>) {
   const state = { queries: 0 };
-  const knex = ((_table: string) => {
-    let hash = '';
-    const b = {
-      select: () => b,
-      where: (w: { token_hash: string }) => {
-        hash = w.token_hash;
-        return b;
-      },
-      whereNull: () => b,
-      first: () => {
-        state.queries++;
-        return Promise.resolve(tokens.get(hash));
-      },
-    };
-    return b;
-  }) as unknown as Knex;
-  return { knex, state };
+  const findToken = (hash: string) => {
+    state.queries++;
+    return Promise.resolve(tokens.get(hash));
+  };
+  return { findToken, state };
 }
 
 describe('tokens', () => {
@@ -58,8 +45,8 @@ describe('createAuthenticator', () => {
   const tokens = new Map([[hashToken(userToken), { tokenId: 't1', userId: 'u1', role: 'user' as const }]]);
 
   it('knows the admin token, user tokens, and nothing else', async () => {
-    const { knex } = fakeKnex(tokens);
-    const auth = createAuthenticator({ knex, adminToken: 'admin-token-0123456789' });
+    const { findToken } = tokenStore(tokens);
+    const auth = createAuthenticator({ findToken, adminToken: 'admin-token-0123456789' });
     await expect(auth.authenticate('admin-token-0123456789')).resolves.toEqual({ role: 'admin', userId: null, tokenId: null });
     await expect(auth.authenticate(userToken)).resolves.toEqual({ role: 'user', userId: 'u1', tokenId: 't1' });
     await expect(auth.authenticate('other')).rejects.toThrow('Invalid or revoked token');
@@ -67,9 +54,9 @@ describe('createAuthenticator', () => {
   });
 
   it('caches lookups for the TTL and forgets on request', async () => {
-    const { knex, state } = fakeKnex(tokens);
+    const { findToken, state } = tokenStore(tokens);
     let now = 0;
-    const auth = createAuthenticator({ knex, adminToken: undefined, cacheTtlMs: 1000, now: () => now });
+    const auth = createAuthenticator({ findToken, adminToken: undefined, cacheTtlMs: 1000, now: () => now });
     await auth.authenticate(userToken);
     await auth.authenticate(userToken);
     expect(state.queries).toBe(1);

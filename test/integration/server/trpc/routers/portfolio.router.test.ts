@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onboardingRowCounts } from '../../../../../db/queries/portfolio.queries.js';
 import { loadConfig } from '../../../../../server/config.js';
 import { createContainer, type Container } from '../../../../../server/container.js';
 import { createLogger } from '../../../../../server/logger.js';
@@ -10,7 +9,7 @@ import { createCallerContext, type ApiServices } from '../../../../../server/trp
 import { errorDetailsOf } from '../../../../../server/trpc/error-map.js';
 import { createCallerFactory } from '../../../../../server/trpc/init.js';
 import { appRouter } from '../../../../../server/trpc/routers/_app.router.js';
-import { createTestDatabase, type TestDatabase } from '../../../../helpers/db.js';
+import { createTestDatabase, rowCounts, type TestDatabase } from '../../../../helpers/db.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 const fixture = (name: string): string => readFileSync(new URL(`../../../../fixtures/csv/${name}`, import.meta.url), 'utf8');
@@ -18,6 +17,8 @@ const fixture = (name: string): string => readFileSync(new URL(`../../../../fixt
 let db: TestDatabase;
 let container: Container;
 let services: ApiServices;
+/** Rows of the tables onboarding writes. */
+const onboardingRowCounts = () => rowCounts(container.knex, ['portfolios', 'positions', 'symbol_universe', 'batch_run_history']);
 let userToken: string;
 let otherToken: string;
 const caller = (token: string | undefined) => createCallerFactory(appRouter)(createCallerContext(services, token));
@@ -71,13 +72,13 @@ const corpus: [string, Record<string, unknown>, string][] = [
 
 describe('portfolio.onboard refuses bad input and writes nothing', () => {
   it.each(corpus)('%s', async (_label, input, expected) => {
-    const before = await onboardingRowCounts(container.knex);
+    const before = await onboardingRowCounts();
     const err = await expectError(caller(userToken).portfolio.onboard(input as never));
     expect(err.code).toBe('BAD_REQUEST');
     expect(err.message).toContain(expected);
     const issues = errorDetailsOf(err)?.issues ?? [];
     expect(issues.length).toBeGreaterThan(0);
-    expect(await onboardingRowCounts(container.knex)).toEqual(before);
+    expect(await onboardingRowCounts()).toEqual(before);
   });
 
   it('lists every bad row of a CSV in one error, with data.issues', async () => {
@@ -96,10 +97,10 @@ describe('portfolio.onboard refuses bad input and writes nothing', () => {
 
 describe('portfolio.onboard writes all-or-nothing and honours idempotency keys', () => {
   it('writes portfolio, positions, new symbols and one run; a repeat with the same key and body writes nothing', async () => {
-    const before = await onboardingRowCounts(container.knex);
+    const before = await onboardingRowCounts();
     const input = { name: 'Idem', equityBalance: 50_000, idempotencyKey: 'k-1', csv: fixture('good.csv') };
     const first = await caller(userToken).portfolio.onboard(input);
-    const after = await onboardingRowCounts(container.knex);
+    const after = await onboardingRowCounts();
     expect(after.portfolios).toBe(before.portfolios + 1);
     expect(after.positions).toBe(before.positions + 3);
     expect(after.symbol_universe).toBe(before.symbol_universe + 2); // AAPL, MSFT; SPY is a factor proxy already
@@ -109,21 +110,21 @@ describe('portfolio.onboard writes all-or-nothing and honours idempotency keys',
 
     const again = await caller(userToken).portfolio.onboard(input);
     expect(again).toEqual(first);
-    expect(await onboardingRowCounts(container.knex)).toEqual(after);
+    expect(await onboardingRowCounts()).toEqual(after);
 
     const conflict = await expectError(caller(userToken).portfolio.onboard({ ...input, equityBalance: 60_000 }));
     expect(conflict.code).toBe('CONFLICT');
     expect(conflict.message).toContain('Idempotency key "k-1" was already used for a different onboarding request');
-    expect(await onboardingRowCounts(container.knex)).toEqual(after);
+    expect(await onboardingRowCounts()).toEqual(after);
   });
 
   it('refuses a duplicate portfolio name for the same user, not for another user', async () => {
     await caller(userToken).portfolio.onboard({ name: 'Dup', equityBalance: 1000, positions: [good] });
-    const before = await onboardingRowCounts(container.knex);
+    const before = await onboardingRowCounts();
     const err = await expectError(caller(userToken).portfolio.onboard({ name: ' Dup ', equityBalance: 1000, positions: [good] }));
     expect(err.code).toBe('CONFLICT');
     expect(err.message).toContain('A portfolio named "Dup" already exists');
-    expect(await onboardingRowCounts(container.knex)).toEqual(before);
+    expect(await onboardingRowCounts()).toEqual(before);
     await expect(caller(otherToken).portfolio.onboard({ name: 'Dup', equityBalance: 1000, positions: [good] })).resolves.toHaveProperty('runId');
   });
 });

@@ -1,0 +1,105 @@
+import type { RelationMappings } from 'objection';
+import type { IsoDate } from '../../core/dates.js';
+import { BaseModel, type BulkUpsertSpec, type Db } from './base.model.js';
+import { SymbolModel } from './symbol.model.js';
+
+/** One daily bar as traded. */
+export interface BarWrite {
+  symbol: string;
+  date: IsoDate;
+  open: number | null;
+  high: number | null;
+  low: number | null;
+  close: number;
+  volume: number | null;
+  source: string;
+}
+
+export type Closes = Map<string, { date: IsoDate; close: number }[]>;
+
+const BARS: BulkUpsertSpec = {
+  columns: [
+    { name: 'symbol', type: 'text' },
+    { name: 'date', type: 'date' },
+    { name: 'open', type: 'numeric' },
+    { name: 'high', type: 'numeric' },
+    { name: 'low', type: 'numeric' },
+    { name: 'close', type: 'numeric' },
+    { name: 'volume', type: 'numeric' },
+    { name: 'source', type: 'text' },
+  ],
+  key: ['symbol', 'date'],
+  touch: 'fetched_at = now()',
+};
+
+/** `market_data_cache`: the daily bars fetched from the vendor, one per symbol and trading day. */
+export class BarModel extends BaseModel {
+  static override tableName = 'market_data_cache';
+  static override idColumn = ['symbol', 'date'];
+  symbol!: string;
+  date!: IsoDate;
+  open!: number | null;
+  high!: number | null;
+  low!: number | null;
+  close!: number;
+  volume!: number | null;
+  source!: string;
+  fetched_at!: Date;
+  instrument?: SymbolModel;
+
+  static override get relationMappings(): RelationMappings {
+    return {
+      instrument: { relation: BaseModel.BelongsToOneRelation, modelClass: SymbolModel, join: { from: 'market_data_cache.symbol', to: 'symbol_universe.symbol' } },
+    };
+  }
+
+  /** Upserts bars on (symbol, date). Returns rows written. */
+  static async upsertMany(db: Db, rows: readonly BarWrite[]): Promise<number> {
+    return BarModel.upsertRows(db, BARS, rows as unknown as Record<string, unknown>[]);
+  }
+
+  /**
+   * Per symbol, the given trading days that have no cached bar; symbols lacking nothing are absent.
+   * Computed in SQL so that a nightly run over a large universe reads only what is missing.
+   */
+  static async uncachedDays(db: Db, symbols: readonly string[], days: readonly IsoDate[]): Promise<Map<string, IsoDate[]>> {
+    const out = new Map<string, IsoDate[]>();
+    if (symbols.length === 0 || days.length === 0) return out;
+    const result = (await db.raw(
+      `SELECT s.symbol, d.date
+         FROM unnest(?::text[]) AS s(symbol)
+         CROSS JOIN unnest(?::date[]) AS d(date)
+        WHERE NOT EXISTS (SELECT 1 FROM market_data_cache c WHERE c.symbol = s.symbol AND c.date = d.date)
+        ORDER BY s.symbol, d.date`,
+      [symbols as string[], days as string[]],
+    )) as { rows: { symbol: string; date: string }[] };
+    for (const r of result.rows) {
+      const list = out.get(r.symbol);
+      if (list) list.push(r.date);
+      else out.set(r.symbol, [r.date]);
+    }
+    return out;
+  }
+
+  /** Closes of symbols in [from, to], ascending by date; every requested symbol has an entry. */
+  static async closes(db: Db, symbols: readonly string[], from: IsoDate, to: IsoDate): Promise<Closes> {
+    const out: Closes = new Map();
+    for (const s of symbols) out.set(s, []);
+    if (symbols.length === 0 || from > to) return out;
+    // Plain rows: a run reads hundreds of thousands of closes.
+    const rows = (await BarModel.query(db)
+      .select('symbol', 'date', 'close')
+      .whereIn('symbol', symbols as string[])
+      .where('date', '>=', from)
+      .where('date', '<=', to)
+      .orderBy([{ column: 'symbol' }, { column: 'date' }])
+      .toKnexQuery()) as { symbol: string; date: string; close: number }[];
+    for (const r of rows) out.get(r.symbol)?.push({ date: r.date, close: Number(r.close) });
+    return out;
+  }
+
+  /** Whether the cache holds any bar of the symbol. */
+  static async anyOf(db: Db, symbol: string): Promise<boolean> {
+    return (await BarModel.query(db).select('symbol').where({ symbol }).first()) !== undefined;
+  }
+}

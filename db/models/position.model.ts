@@ -1,0 +1,138 @@
+import type { RelationMappings } from 'objection';
+import type { IsoDate } from '../../core/dates.js';
+import { BaseModel, rowsPerInsert, type Db } from './base.model.js';
+import { PortfolioModel } from './portfolio.model.js';
+import { PositionFactorExposureModel } from './position-factor-exposure.model.js';
+import { SymbolModel, type PriceStatus } from './symbol.model.js';
+
+export type InvestmentClass = 'PUBLIC' | 'PRIVATE';
+
+/** A position to store: what onboarding validated, before it has an id. */
+export interface NewPosition {
+  symbol: string;
+  /** Signed: negative is short. */
+  quantity: number;
+  entryPrice: number;
+  entryDate: IsoDate;
+  exitDate: IsoDate | null;
+  exitPrice: number | null;
+  investmentClass: InvestmentClass;
+}
+
+/** A stored live position (the shape the analytics take). */
+export interface StoredPosition extends NewPosition {
+  id: string;
+}
+
+/** A live position of a portfolio a run covers. */
+export interface HeldPosition extends StoredPosition {
+  portfolioId: string;
+}
+
+/** A live position as the API shows it: with the price status of its symbol. */
+export interface PositionView extends StoredPosition {
+  priceStatus: PriceStatus | null;
+  unavailableReason: string | null;
+}
+
+const POSITION_COLUMNS = ['id', 'portfolio_id', 'symbol', 'quantity', 'entry_price', 'entry_date', 'exit_date', 'exit_price', 'investment_class'] as const;
+
+/** `positions`: what a portfolio holds, with entry and (optional) exit. */
+export class PositionModel extends BaseModel {
+  static override tableName = 'positions';
+  id!: string;
+  portfolio_id!: string;
+  symbol!: string;
+  quantity!: number;
+  entry_price!: number;
+  entry_date!: IsoDate;
+  exit_date!: IsoDate | null;
+  exit_price!: number | null;
+  investment_class!: InvestmentClass;
+  created_at!: Date;
+  deleted_at!: Date | null;
+  portfolio?: PortfolioModel;
+  instrument?: SymbolModel;
+  factorExposures?: PositionFactorExposureModel[];
+
+  static override get relationMappings(): RelationMappings {
+    return {
+      portfolio: { relation: BaseModel.BelongsToOneRelation, modelClass: PortfolioModel, join: { from: 'positions.portfolio_id', to: 'portfolios.id' } },
+      instrument: { relation: BaseModel.BelongsToOneRelation, modelClass: SymbolModel, join: { from: 'positions.symbol', to: 'symbol_universe.symbol' } },
+      factorExposures: {
+        relation: BaseModel.HasManyRelation,
+        modelClass: PositionFactorExposureModel,
+        join: { from: 'positions.id', to: 'position_factor_exposures.position_id' },
+      },
+    };
+  }
+
+  /** Writes a portfolio's positions through the query builder, in statements under the parameter limit. */
+  static async insertMany(trx: Db, portfolioId: string, positions: readonly NewPosition[]): Promise<void> {
+    const per = rowsPerInsert(8);
+    for (let i = 0; i < positions.length; i += per) {
+      await PositionModel.query(trx).insert(
+        positions.slice(i, i + per).map((p) => ({
+          portfolio_id: portfolioId,
+          symbol: p.symbol,
+          quantity: p.quantity,
+          entry_price: p.entryPrice,
+          entry_date: p.entryDate,
+          exit_date: p.exitDate,
+          exit_price: p.exitPrice,
+          investment_class: p.investmentClass,
+        })),
+      );
+    }
+  }
+
+  /** The live positions of these portfolios, by portfolio, in entry order. */
+  static async liveOf(db: Db, portfolioIds: readonly string[]): Promise<Map<string, HeldPosition[]>> {
+    const rows = (await PositionModel.query(db)
+      .whereIn('portfolio_id', portfolioIds as string[])
+      .whereNull('deleted_at')
+      .orderBy(['portfolio_id', 'entry_date', 'id'])
+      .select(...POSITION_COLUMNS)
+      .toKnexQuery()) as Pick<PositionModel, (typeof POSITION_COLUMNS)[number]>[];
+    const out = new Map<string, HeldPosition[]>();
+    for (const r of rows) {
+      const list = out.get(r.portfolio_id) ?? [];
+      list.push({
+        id: r.id,
+        portfolioId: r.portfolio_id,
+        symbol: r.symbol,
+        quantity: r.quantity,
+        entryPrice: r.entry_price,
+        entryDate: r.entry_date,
+        exitDate: r.exit_date,
+        exitPrice: r.exit_price,
+        investmentClass: r.investment_class,
+      });
+      out.set(r.portfolio_id, list);
+    }
+    return out;
+  }
+
+  /** A portfolio's live positions with the price status of their symbols, in entry order. */
+  static async withPriceStatus(db: Db, portfolioId: string): Promise<PositionView[]> {
+    const rows = await PositionModel.query(db)
+      .leftJoinRelated('instrument')
+      .select('positions.*', 'instrument.price_status', 'instrument.unavailable_reason')
+      .where('positions.portfolio_id', portfolioId)
+      .whereNull('positions.deleted_at')
+      .orderBy([{ column: 'positions.entry_date' }, { column: 'positions.symbol' }, { column: 'positions.id' }])
+      .castTo<(PositionModel & { price_status: PriceStatus | null; unavailable_reason: string | null })[]>();
+    return rows.map((r) => ({
+      id: r.id,
+      symbol: r.symbol,
+      quantity: r.quantity,
+      entryPrice: r.entry_price,
+      entryDate: r.entry_date,
+      exitDate: r.exit_date,
+      exitPrice: r.exit_price,
+      investmentClass: r.investment_class,
+      priceStatus: r.price_status,
+      unavailableReason: r.unavailable_reason,
+    }));
+  }
+}
