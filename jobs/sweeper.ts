@@ -1,17 +1,16 @@
-import type { Agenda } from 'agenda';
-import type { Knex } from 'knex';
+import type { Logger } from '../core/logger.js';
+import type { Db } from '../db/models/base.model.js';
 import { RunChunkModel } from '../db/models/run-chunk.model.js';
 import { RunModel, type RunRecord } from '../db/models/run.model.js';
-import type { Logger } from '../core/logger.js';
+import type { JobQueue } from './queue/job-queue.js';
+import { enqueueRunJob } from './run-jobs.js';
 
 export interface SweepOptions {
-  knex: Knex;
-  agenda: Agenda;
+  knex: Db;
+  queue: JobQueue;
   logger: Logger;
   lockLifetimeMs: number;
   processEveryMs: number;
-  /** Enqueues a fresh job for a run (resume). */
-  enqueueRun(runId: string): Promise<void>;
   /** Attempts after which a run whose workers keep dying is failed instead of resumed. */
   maxAttempts?: number;
 }
@@ -23,17 +22,11 @@ export interface SweepResult {
   failed: string[];
 }
 
-/** Agenda still owns the work when one of the run's jobs is pending or locked (an expired lock is retaken by Agenda itself). */
-async function hasLiveJob(agenda: Agenda, jobIds: string[]): Promise<boolean> {
-  if (jobIds.length === 0) return false;
-  const { jobs } = await agenda.queryJobs({ ids: jobIds, limit: jobIds.length });
-  return jobs.some((j) => j.state === 'running' || j.state === 'queued' || j.state === 'scheduled');
-}
-
 /**
  * Nothing stays `running` forever: a run whose heartbeat is older than a lock lifetime and none of
- * whose jobs Agenda still holds is resumed with a new job, or failed with the reason once it has
- * been tried `maxAttempts` times.
+ * whose jobs the store still holds (queued, scheduled or locked: an expired lock is retaken by the
+ * store itself) is resumed with a new job, or failed with the reason once it has been tried
+ * `maxAttempts` times.
  */
 export async function sweepStaleRuns(opts: SweepOptions): Promise<SweepResult> {
   const maxAttempts = opts.maxAttempts ?? 3;
@@ -42,7 +35,7 @@ export async function sweepStaleRuns(opts: SweepOptions): Promise<SweepResult> {
   for (const run of stale) {
     const chunks = await RunChunkModel.ofRun(opts.knex, run.id);
     const jobIds = [run.job_id, ...chunks.map((c) => c.job_id)].filter((x): x is string => !!x);
-    if (await hasLiveJob(opts.agenda, jobIds)) {
+    if ((await opts.queue.liveJobs(jobIds)).length > 0) {
       result.alive++;
       continue;
     }
@@ -51,7 +44,7 @@ export async function sweepStaleRuns(opts: SweepOptions): Promise<SweepResult> {
       result.failed.push(run.id);
     } else {
       await RunModel.appendActivity(opts.knex, run.id, 'no live job and a stale heartbeat: resumed by the sweeper');
-      await opts.enqueueRun(run.id);
+      await enqueueRunJob(opts.knex, opts.queue, run.id);
       result.resumed.push(run.id);
     }
   }

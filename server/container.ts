@@ -1,39 +1,62 @@
+/**
+ * The composition root: the one place that builds the process's dependencies from the configuration,
+ * the API services and the worker wiring alike. `main.ts` (API), `worker.ts` (worker) and `demo.ts`
+ * (both) only call it. close() releases everything in reverse order.
+ */
 import { hostname } from 'node:os';
 import { openDatabase, type Database } from '../db/database.js';
 import type { Knex } from '../db/knex.js';
-import { createJobStore, type JobStore } from '../jobs/agenda.js';
-import { JOB_CHUNK } from '../jobs/definitions.js';
+import { ApiTokenModel } from '../db/models/api-token.model.js';
 import { createLimiter, type CallLimiter } from '../jobs/market-data/limiter.js';
 import { createMarketData, type MarketData } from '../jobs/market-data/market-data.js';
 import { createPolygonClient, type PolygonClient } from '../jobs/market-data/polygon-client.js';
 import type { PipelineDeps } from '../jobs/pipeline/deps.js';
+import { createAgendaJobStore } from '../jobs/queue/agenda-queue.js';
+import type { JobStore } from '../jobs/queue/job-queue.js';
+import { startWorker, type WorkerHandle } from '../jobs/worker.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
+import { createAccess } from './services/access.js';
+import { createAuthenticator } from './services/auth.js';
 import { createBatchService, type BatchService } from './services/batch.service.js';
+import { createPortfolioService } from './services/portfolio.service.js';
+import { createRunsService } from './services/runs.service.js';
+import { createUserService } from './services/user.service.js';
+import type { ApiServices } from './trpc/context.js';
+import { createSlidingWindowLimiter } from './trpc/rate-limit.js';
 
 export const DEFAULT_POLYGON_BASE_URL = 'https://api.massive.com';
+
+export type Role = 'api' | 'worker' | 'all';
 
 export interface Container {
   config: Config;
   logger: Logger;
+  clock: () => Date;
   db: Database;
   knex: Knex;
   jobStore: JobStore;
+  /** Runs as the system starts and reads them (no caller, no permissions). */
   batch: BatchService;
-  clock: () => Date;
+  /** What the routers call. */
+  services: ApiServices;
   /** Present for roles that execute runs ('worker', 'all'). */
   market?: { client: PolygonClient; limiter: CallLimiter; marketData: MarketData };
   pipeline?: PipelineDeps;
+  /** Starts this process's worker: sweeps, takes jobs, registers the nightly schedule (roles 'worker' and 'all'). */
+  startWorker(): Promise<WorkerHandle>;
   close(): Promise<void>;
 }
 
 export interface ContainerOptions {
   config: Config;
   logger?: Logger;
-  role: 'api' | 'worker' | 'all';
+  role: Role;
   clock?: () => Date;
   /** Name of this process in the job store (default host:pid:role). */
   name?: string;
+  /** A job store to use instead of Agenda (e.g. the in-memory one); closed with the container. */
+  jobStore?: JobStore;
 }
 
 /** Vendor calls per second the configured plan allows (for ETAs). */
@@ -43,7 +66,50 @@ export function vendorCallsPerSecond(config: Config): number {
   return p.plan === 'free' ? 5 / 60 : p.callsPerSecond;
 }
 
-/** The composition root: builds every dependency from the configuration; close() releases them in reverse order. */
+/** The services the routers call. */
+export function buildApiServices(deps: Pick<Container, 'config' | 'logger' | 'knex' | 'batch' | 'clock'>): ApiServices {
+  const { config, logger, knex, batch, clock } = deps;
+  const auth = createAuthenticator({ findToken: (hash) => ApiTokenModel.findActive(knex, hash), adminToken: config.api.adminToken });
+  const access = createAccess({ knex });
+  return {
+    logger,
+    auth,
+    users: createUserService({ knex, logger, authenticator: auth }),
+    portfolios: createPortfolioService({ knex, batch, access, logger, clock }),
+    runs: createRunsService({ batch, access, logger }),
+    triggerLimiter: createSlidingWindowLimiter({ limit: config.api.triggerLimitPerMinute, windowMs: 60_000, what: 'run triggers' }),
+  };
+}
+
+/** The vendor client, its limiter and the market-data port of the pipeline. */
+function buildMarket(config: Config, knex: Knex, logger: Logger, closers: (() => Promise<void>)[]): NonNullable<Container['market']> {
+  const p = config.polygon;
+  const limiter = createLimiter({
+    plan: p.plan,
+    callsPerMinute: p.callsPerMinute,
+    callsPerSecond: p.callsPerSecond,
+    maxConcurrent: p.maxConcurrent,
+    retry: { maxAttempts: p.maxRetries + 1 },
+    redisUrl: config.redisUrl,
+    id: 'polygon',
+    logger,
+  });
+  closers.push(() => limiter.close());
+  const client = createPolygonClient({
+    baseUrl: p.baseUrl ?? DEFAULT_POLYGON_BASE_URL,
+    apiKey: p.apiKey ?? '',
+    limiter,
+    logger,
+    connections: p.maxConcurrent,
+    connectTimeoutMs: p.timeoutMs,
+    headersTimeoutMs: p.timeoutMs,
+    bodyTimeoutMs: p.timeoutMs,
+  });
+  closers.push(() => client.close());
+  const marketData = createMarketData({ db: knex, client, logger, limiter, concurrency: p.plan === 'free' ? 1 : p.maxConcurrent });
+  return { client, limiter, marketData };
+}
+
 export async function createContainer(opts: ContainerOptions): Promise<Container> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger(config.log.level);
@@ -55,72 +121,64 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
     for (const c of closers.reverse()) await c();
   };
   try {
-    const jobStore = await createJobStore({
-      mongoUrl: config.mongoUrl,
-      postgresUrl: db.url,
-      name,
-      lockLifetimeMs: config.batch.lockLifetimeMs,
-      processEveryMs: config.batch.processEveryMs,
-      concurrency: config.batch.concurrency,
-      logger,
-    });
+    const jobStore =
+      opts.jobStore ??
+      (await createAgendaJobStore({
+        mongoUrl: config.mongoUrl,
+        postgresUrl: db.url,
+        name,
+        lockLifetimeMs: config.batch.lockLifetimeMs,
+        processEveryMs: config.batch.processEveryMs,
+        concurrency: config.batch.concurrency,
+        logger,
+      }));
     closers.push(() => jobStore.close());
-    const batch = createBatchService({ knex: db.knex, agenda: jobStore.agenda, logger, clock, closeCutoff: config.batch.closeCutoff });
+    const knex = db.knex;
+    const batch = createBatchService({ knex, queue: jobStore.queue, logger, clock, closeCutoff: config.batch.closeCutoff });
+    const services = buildApiServices({ config, logger, knex, batch, clock });
 
     let market: Container['market'];
     let pipeline: PipelineDeps | undefined;
     if (opts.role !== 'api') {
-      const p = config.polygon;
-      const limiter = createLimiter({
-        plan: p.plan,
-        callsPerMinute: p.callsPerMinute,
-        callsPerSecond: p.callsPerSecond,
-        maxConcurrent: p.maxConcurrent,
-        retry: { maxAttempts: p.maxRetries + 1 },
-        redisUrl: config.redisUrl,
-        id: 'polygon',
-        logger,
-      });
-      closers.push(() => limiter.close());
-      const client = createPolygonClient({
-        baseUrl: p.baseUrl ?? DEFAULT_POLYGON_BASE_URL,
-        apiKey: p.apiKey ?? '',
-        limiter,
-        logger,
-        connections: p.maxConcurrent,
-        connectTimeoutMs: p.timeoutMs,
-        headersTimeoutMs: p.timeoutMs,
-        bodyTimeoutMs: p.timeoutMs,
-      });
-      closers.push(() => client.close());
-      const marketData = createMarketData({ db: db.knex, client, logger, limiter, concurrency: p.plan === 'free' ? 1 : p.maxConcurrent });
-      market = { client, limiter, marketData };
-      const agenda = jobStore.agenda;
+      market = buildMarket(config, knex, logger, closers);
       pipeline = {
-        knex: db.knex,
-        marketData,
+        knex,
+        marketData: market.marketData,
         logger,
         clock,
         closeCutoff: config.batch.closeCutoff,
         chunkSize: config.batch.chunkSize,
         vendorCallsPerSecond: vendorCallsPerSecond(config),
-        async enqueueChunk(runId, chunkNo) {
-          const job = await agenda.now(JOB_CHUNK, { runId, chunkNo });
-          return String(job.attrs._id);
-        },
+        queue: jobStore.queue,
       };
     }
 
     return {
       config,
       logger,
+      clock,
       db,
-      knex: db.knex,
+      knex,
       jobStore,
       batch,
-      clock,
+      services,
       market,
       pipeline,
+      async startWorker() {
+        if (!pipeline) throw new Error('a worker needs a container built with role "worker" or "all"');
+        const b = config.batch;
+        return startWorker({
+          store: jobStore,
+          pipeline,
+          logger,
+          lockLifetimeMs: b.lockLifetimeMs,
+          processEveryMs: b.processEveryMs,
+          sweepEveryMs: b.sweepEveryMs,
+          shutdownDrainMs: b.shutdownDrainMs,
+          nightly: b.scheduleNightly ? { cron: b.cron, timezone: b.timezone } : null,
+          requestNightlyRun: () => batch.requestRun({ scope: 'all', source: 'cron' }),
+        });
+      },
       close: closeAll,
     };
   } catch (err) {

@@ -18,7 +18,7 @@ import { loadConfig, type Config } from './config.js';
 import { createContainer, type Container } from './container.js';
 import { createLogger } from './logger.js';
 import { createApiServer, type ApiServer } from './main.js';
-import { startWorker, type WorkerHandle } from './worker.js';
+import type { WorkerHandle } from '../jobs/worker.js';
 
 export const DEMO_EMAIL = 'demo@portfolio-batch.local';
 export const DEMO_PORTFOLIO = 'Demo: sample portfolio';
@@ -173,7 +173,7 @@ export async function runDemo(): Promise<number> {
     const config = demoConfig(base, sim, adminToken);
     out(config.database.url ? 'PostgreSQL from DATABASE_URL' : `Embedded PostgreSQL, data in ${config.database.embeddedDir} (kept between demos)`);
     container = await createContainer({ config, role: 'all', logger });
-    worker = await startWorker(container);
+    worker = await container.startWorker();
     api = await createApiServer(container, { port: 0, host: '127.0.0.1', drainMs: 5_000 });
     out(`API on ${api.url}/trpc; worker running in this process`);
 

@@ -8,14 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { loadConfig } from './config.js';
 import { createContainer, type Container } from './container.js';
-import { ApiTokenModel } from '../db/models/api-token.model.js';
-import { createAccess } from './services/access.js';
-import { createAuthenticator } from './services/auth.js';
-import { createPortfolioService } from './services/portfolio.service.js';
-import { createRunsService } from './services/runs.service.js';
-import { createUserService } from './services/user.service.js';
 import { createContextFactory, type ApiServices } from './trpc/context.js';
-import { createSlidingWindowLimiter } from './trpc/rate-limit.js';
 import { appRouter } from './trpc/routers/_app.router.js';
 
 export interface ApiServerOptions {
@@ -36,21 +29,6 @@ export interface ApiServer {
 /** 5,000 positions as JSON with superjson's envelope stay well under this; anything bigger is refused unread. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const PROBE_TIMEOUT_MS = 2_000;
-
-/** The services the routers call, on top of the container. */
-export function buildApiServices(container: Pick<Container, 'config' | 'logger' | 'knex' | 'batch' | 'clock'>): ApiServices {
-  const { config, logger, knex, batch, clock } = container;
-  const auth = createAuthenticator({ findToken: (hash) => ApiTokenModel.findActive(knex, hash), adminToken: config.api.adminToken });
-  const access = createAccess({ knex });
-  return {
-    logger,
-    auth,
-    users: createUserService({ knex, logger, authenticator: auth }),
-    portfolios: createPortfolioService({ knex, batch, access, logger, clock }),
-    runs: createRunsService({ batch, access, logger }),
-    triggerLimiter: createSlidingWindowLimiter({ limit: config.api.triggerLimitPerMinute, windowMs: 60_000, what: 'run triggers' }),
-  };
-}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -74,7 +52,7 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
 
 export async function createApiServer(container: Container, opts: ApiServerOptions = {}): Promise<ApiServer> {
   const { config, logger } = container;
-  const services = buildApiServices(container);
+  const services = container.services;
   const log = logger.child({ component: 'api' });
   if (!config.api.adminToken) log.warn('ADMIN_TOKEN is not set: admin procedures (user.create, batch.run over all portfolios) refuse every token');
 

@@ -3,24 +3,22 @@ import { RunModel, type RunRecord } from '../../db/models/run.model.js';
 import type { RunCounters, RunWarning } from '../../core/runs.js';
 import { PolygonAuthError } from '../market-data/errors.js';
 import { targetDate } from '../calc/trading-calendar.js';
-import type { Closes, JobControl, PipelineDeps } from './deps.js';
+import type { Closes } from '../../db/models/bar.model.js';
+import { enqueueChunkJob } from '../run-jobs.js';
+import { checkpoint, isInterruption, type JobControl } from '../queue/job-queue.js';
+import type { PipelineDeps } from './deps.js';
 import { loadAnalyticsInputs, processPortfolioGroup, type AnalyticsInputs, type GroupResult } from './phases/portfolio-analytics.phase.js';
 import { marketDataPhase } from './phases/market-data.phase.js';
 import { symbolFactorsPhase } from './phases/symbol-factors.phase.js';
 import { symbolMetricsPhase } from './phases/symbol-metrics.phase.js';
 import { planPortfolios, planRun, type PortfolioPlan, type RunPlan } from './plan-run.js';
 import { overallPercent } from '../../core/progress.js';
-import { checkpoint, LockLostError, RunRecorder, ShutdownError } from './run-recorder.js';
+import { RunRecorder } from './run-recorder.js';
 
 export type ExecuteOutcome = 'finished' | 'fanned-out' | 'not-runnable';
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** Rethrows when the job must stop now (lock lost or shutdown): such a run is resumed, not ended. */
-function isInterruption(err: unknown): boolean {
-  return err instanceof LockLostError || err instanceof ShutdownError;
 }
 
 async function touch(ctl: JobControl, rec: RunRecorder): Promise<void> {
@@ -197,8 +195,7 @@ async function fanOut(deps: PipelineDeps, rec: RunRecorder, plan: RunPlan): Prom
 async function enqueueOpenChunks(deps: PipelineDeps, rec: RunRecorder, chunks: readonly ChunkRecord[]): Promise<void> {
   for (const c of chunks) {
     if (c.status !== 'queued' && c.status !== 'running') continue;
-    const jobId = await deps.enqueueChunk(rec.runId, c.chunk_no);
-    await RunChunkModel.setJobId(deps.knex, rec.runId, c.chunk_no, jobId);
+    await enqueueChunkJob(deps.knex, deps.queue, rec.runId, c.chunk_no);
   }
   await rec.flush(true);
 }

@@ -1,31 +1,11 @@
 import type { Db } from '../../db/models/base.model.js';
 import { RunModel, type RunRecord } from '../../db/models/run.model.js';
 import type { Logger } from '../../core/logger.js';
+import { LockLostError } from '../queue/job-queue.js';
 import type { PhaseName, PhaseProgress, RunCounters, RunDocument, RunWarning } from '../../core/runs.js';
 
 const MAX_ACTIVITY = 60;
 const MAX_WARNINGS = 500;
-
-export class LockLostError extends Error {
-  readonly code = 'LOCK_LOST';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'LockLostError';
-  }
-}
-
-export class ShutdownError extends Error {
-  readonly code = 'SHUTDOWN';
-  constructor() {
-    super('the worker is shutting down');
-    this.name = 'ShutdownError';
-  }
-}
-
-/** Throws the reason the job must stop (lock lost, shutdown) once its signal has fired. */
-export function checkpoint(signal: AbortSignal): void {
-  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new ShutdownError();
-}
 
 /**
  * Timestamps and durations here are wall-clock time (when things happened), not the injected

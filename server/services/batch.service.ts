@@ -1,9 +1,9 @@
-import type { Agenda } from 'agenda';
 import type { Knex } from 'knex';
 import { PortfolioSnapshotModel } from '../../db/models/portfolio-snapshot.model.js';
 import { PortfolioModel } from '../../db/models/portfolio.model.js';
 import { RunModel, type RunStatusRecord } from '../../db/models/run.model.js';
-import { JOB_RUN } from '../../jobs/definitions.js';
+import type { JobQueue } from '../../jobs/queue/job-queue.js';
+import { enqueueRunJob } from '../../jobs/run-jobs.js';
 import { countTradingDays, isValidIsoDate, targetDate, tradingDayOnOrAfter } from '../../jobs/calc/trading-calendar.js';
 import { currentPhase, estimateEtaSeconds, overallPercent } from '../../core/progress.js';
 import type { Logger } from '../logger.js';
@@ -25,7 +25,7 @@ export interface BatchService {
 
 export interface BatchServiceDeps {
   knex: Knex;
-  agenda: Agenda;
+  queue: JobQueue;
   logger: Logger;
   clock: () => Date;
   closeCutoff: string;
@@ -59,11 +59,10 @@ export function toStatusView(row: RunStatusRecord, now: number, freshness: Portf
 }
 
 export function createBatchService(deps: BatchServiceDeps): BatchService {
-  const { knex, agenda, logger, clock } = deps;
+  const { knex, queue, logger, clock } = deps;
 
   async function enqueue(runId: string): Promise<void> {
-    const job = await agenda.now(JOB_RUN, { runId });
-    await RunModel.setJobId(knex, runId, String(job.attrs._id));
+    await enqueueRunJob(knex, queue, runId);
   }
 
   async function portfolioFreshness(portfolioId: string): Promise<PortfolioFreshness> {

@@ -2,6 +2,7 @@ import { loadConfig, type Config } from '../../server/config.js';
 import { createContainer, type Container } from '../../server/container.js';
 import { createLogger } from '../../server/logger.js';
 import { startWorker, type WorkerHandle } from '../../server/worker.js';
+import type { AgendaJobStore } from '../../jobs/queue/agenda-queue.js';
 import { startPolygonSim, type PolygonSim, type PolygonSimOptions } from '../../jobs/market-data/polygon-sim.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
@@ -14,6 +15,8 @@ export interface TestStack {
   sim: PolygonSim;
   config: Config;
   container: Container;
+  /** The container's Agenda, for tests that arrange the job store's state directly. */
+  agenda: AgendaJobStore['agenda'];
   worker: WorkerHandle | undefined;
   /** Moves the stack's clock. */
   setNow(d: Date): void;
@@ -68,6 +71,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     sim,
     config,
     container,
+    agenda: (container.jobStore as AgendaJobStore).agenda,
     worker,
     setNow(d) {
       now = d;

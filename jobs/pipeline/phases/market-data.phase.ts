@@ -1,5 +1,6 @@
 import type { RunRecorder } from '../run-recorder.js';
-import type { PipelineDeps, JobControl } from '../deps.js';
+import type { JobControl } from '../../queue/job-queue.js';
+import type { PipelineDeps } from '../deps.js';
 import type { RunPlan } from '../plan-run.js';
 
 export interface MarketDataOutcome {

@@ -11,7 +11,8 @@ import { computePortfolioDays } from '../../calc/portfolio-day.js';
 import { addTradingDays, nextTradingDay, tradingDayOnOrAfter, tradingDaysBetween } from '../../calc/trading-calendar.js';
 import type { IsoDate, PriceSeries } from '../../calc/types.js';
 import type { RunWarning } from '../../../core/runs.js';
-import type { Closes, PipelineDeps } from '../deps.js';
+import type { Closes } from '../../../db/models/bar.model.js';
+import type { PipelineDeps } from '../deps.js';
 import type { PortfolioPlan } from '../plan-run.js';
 import { STALE_PRICE_TRADING_DAYS } from '../../calc/returns.js';
 

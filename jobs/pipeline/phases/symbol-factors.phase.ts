@@ -3,9 +3,11 @@ import { SymbolFactorExposureModel } from '../../../db/models/symbol-factor-expo
 import { computeSymbolBetas, prepareFactorPanel, type BetaRow } from '../../calc/factor-betas.js';
 import { FACTOR_PROXIES } from '../../calc/factors.js';
 import type { PriceSeries } from '../../calc/types.js';
-import type { Closes, JobControl, PipelineDeps } from '../deps.js';
+import type { Closes } from '../../../db/models/bar.model.js';
+import { checkpoint, type JobControl } from '../../queue/job-queue.js';
+import type { PipelineDeps } from '../deps.js';
 import type { RunPlan } from '../plan-run.js';
-import { checkpoint, type RunRecorder } from '../run-recorder.js';
+import type { RunRecorder } from '../run-recorder.js';
 
 const WRITE_BATCH_ROWS = 20_000;
 

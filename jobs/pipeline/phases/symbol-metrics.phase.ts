@@ -1,6 +1,7 @@
 import { SymbolDailyMetricModel } from '../../../db/models/symbol-daily-metric.model.js';
 import { computeSymbolMetrics, type SymbolMetrics } from '../../calc/symbol-metrics.js';
-import type { Closes, PipelineDeps } from '../deps.js';
+import type { Closes } from '../../../db/models/bar.model.js';
+import type { PipelineDeps } from '../deps.js';
 import type { RunPlan } from '../plan-run.js';
 import type { RunRecorder } from '../run-recorder.js';
 

@@ -62,12 +62,12 @@ describe('the sweeper', () => {
   it('leaves alone a stale-looking run whose job Agenda still holds', async () => {
     const p = await seedPortfolio(stack.container.knex, [{ symbol: 'NVDA', quantity: 1, entryPrice: 100, entryDate: addTradingDays(TEST_TARGET, -5) }]);
     const runId = await staleRun(p.portfolioId, 1);
-    const job = await stack.container.jobStore.agenda.schedule('in 1 hour', JOB_RUN, { runId });
+    const job = await stack.agenda.schedule('in 1 hour', JOB_RUN, { runId });
     await stack.container.knex('batch_run_history').where({ id: runId }).update({ job_id: String(job.attrs._id) });
     const r = await stack.worker!.sweep();
     expect(r.resumed).not.toContain(runId);
     expect(r.failed).not.toContain(runId);
     expect(((await stack.container.knex('batch_run_history').where({ id: runId }).first('status')) as { status: string }).status).toBe('running');
-    await stack.container.jobStore.agenda.cancel({ id: String(job.attrs._id) });
+    await stack.agenda.cancel({ id: String(job.attrs._id) });
   });
 });

@@ -41,7 +41,7 @@ describe('runs', () => {
     const max = (await knex('portfolio_snapshots').max('snapshot_date as d').first()) as { d: string };
     expect(max.d).toBe(TEST_TARGET);
 
-    const job = await stack.container.jobStore.agenda.now(JOB_NIGHTLY);
+    const job = await stack.agenda.now(JOB_NIGHTLY);
     expect(job.attrs._id).toBeDefined();
     let runId: string | undefined;
     for (let i = 0; i < 100 && !runId; i++) {

@@ -1,0 +1,210 @@
+/**
+ * The Agenda adapter of the job-queue port: Agenda on MongoDB when a MongoDB URL is given
+ * (production), else on the application's PostgreSQL. The job code is the same on both. This is the
+ * only module that knows Agenda.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MongoBackend } from '@agendajs/mongo-backend';
+import { PostgresBackend } from '@agendajs/postgres-backend';
+import { Agenda, type Job } from 'agenda';
+import { MongoClient } from 'mongodb';
+import type { Logger } from '../../core/logger.js';
+import { AGENDA_LOG_TABLE, AGENDA_TABLE } from '../../db/migrations/002_agenda_jobs.js';
+import { ChunkJobData, JOB_CHUNK, JOB_NIGHTLY, JOB_RUN, JOB_SWEEP, RunJobData, touchIntervalMs } from '../definitions.js';
+import {
+  LockLostError,
+  ShutdownError,
+  type DrainResult,
+  type JobControl,
+  type JobHandlers,
+  type JobProcessor,
+  type JobQueue,
+  type JobStore,
+  type LiveJob,
+  type LiveJobState,
+} from './job-queue.js';
+
+export const MONGO_COLLECTION = 'agendaJobs';
+
+export interface AgendaStoreOptions {
+  /** MongoDB URL: the production job store. When unset, Agenda runs on PostgreSQL. */
+  mongoUrl: string | undefined;
+  /** The application's PostgreSQL (used when no MongoDB is configured). */
+  postgresUrl: string;
+  /** Identifies this process in the job store (lastModifiedBy). */
+  name: string;
+  lockLifetimeMs: number;
+  processEveryMs: number;
+  concurrency: number;
+  logger: Logger;
+}
+
+/** The Agenda store; `agenda` is exposed for tests that need to arrange the store's state directly. */
+export interface AgendaJobStore extends JobStore {
+  readonly agenda: Agenda;
+}
+
+const LIVE_STATES: readonly string[] = ['queued', 'scheduled', 'running'];
+
+/**
+ * Runs `work` with a lock keeper: the job's lock is renewed (with the current percent: without one
+ * Agenda clears the progress) several times per lock lifetime, and `signal` aborts when a renewal
+ * fails (the lock was lost) or on shutdown. The keeper loop is awaited before returning: nothing is
+ * left running behind the job.
+ */
+async function withLockKeeper(
+  job: Job<unknown>,
+  lockLifetimeMs: number,
+  registry: Set<AbortController>,
+  logger: Logger,
+  work: (ctl: JobControl) => Promise<void>,
+): Promise<void> {
+  const controller = new AbortController();
+  registry.add(controller);
+  let percent = 0;
+  const touch = async (p: number): Promise<void> => {
+    percent = p;
+    try {
+      await job.touch(p);
+    } catch (err) {
+      const lost = new LockLostError(`lost the lock of job ${String(job.attrs._id)}`, { cause: err });
+      if (!controller.signal.aborted) controller.abort(lost);
+      throw lost;
+    }
+  };
+  const stopKeeper = new AbortController();
+  const keeper = (async () => {
+    const every = touchIntervalMs(lockLifetimeMs);
+    while (!stopKeeper.signal.aborted && !controller.signal.aborted) {
+      try {
+        await sleep(every, undefined, { signal: stopKeeper.signal });
+      } catch (err) {
+        if ((err as Error).name === 'AbortError') return;
+        throw err;
+      }
+      try {
+        await touch(percent);
+      } catch (err) {
+        logger.warn({ err, jobId: String(job.attrs._id) }, 'lock renewal failed; stopping the job');
+        return;
+      }
+    }
+  })();
+  try {
+    await work({ signal: controller.signal, touch });
+  } finally {
+    stopKeeper.abort();
+    await keeper;
+    registry.delete(controller);
+  }
+}
+
+export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<AgendaJobStore> {
+  let mongo: MongoClient | undefined;
+  let backend: MongoBackend | PostgresBackend;
+  if (opts.mongoUrl) {
+    mongo = new MongoClient(opts.mongoUrl);
+    await mongo.connect();
+    const db = mongo.db();
+    // The backend does not create it: without it two 'single' jobs (the nightly schedule) can be
+    // inserted by two workers starting at once.
+    await db
+      .collection(MONGO_COLLECTION)
+      .createIndex({ name: 1 }, { unique: true, partialFilterExpression: { type: 'single' }, name: 'single_job_name_unique' });
+    backend = new MongoBackend({ mongo: db, collection: MONGO_COLLECTION, ensureIndex: true });
+  } else {
+    // The table comes from a migration; workers never run DDL.
+    backend = new PostgresBackend({
+      connectionString: opts.postgresUrl,
+      tableName: AGENDA_TABLE,
+      logTableName: AGENDA_LOG_TABLE,
+      ensureSchema: false,
+    });
+  }
+  const agenda = new Agenda({
+    backend,
+    name: opts.name,
+    processEvery: opts.processEveryMs,
+    defaultLockLifetime: opts.lockLifetimeMs,
+    maxConcurrency: Math.max(opts.concurrency, 2) + 2,
+    defaultConcurrency: opts.concurrency,
+  });
+  // An unhandled 'error' event would crash the process; a lost store connection is logged and retried by Agenda.
+  agenda.on('error', (err: Error) => opts.logger.error({ err }, 'job store error'));
+  await agenda.ready;
+  const kind = mongo ? 'mongo' : 'postgres';
+  opts.logger.info({ jobStore: kind }, kind === 'mongo' ? 'Agenda job store: MongoDB' : 'Agenda job store: PostgreSQL');
+
+  const queue: JobQueue = {
+    async enqueueRun(runId) {
+      const job = await agenda.now(JOB_RUN, { runId });
+      return String(job.attrs._id);
+    },
+    async enqueueChunk(runId, chunkNo) {
+      const job = await agenda.now(JOB_CHUNK, { runId, chunkNo });
+      return String(job.attrs._id);
+    },
+    async liveJobs(jobIds) {
+      if (jobIds.length === 0) return [];
+      const { jobs } = await agenda.queryJobs({ ids: [...jobIds], limit: jobIds.length });
+      return jobs
+        .filter((j) => LIVE_STATES.includes(j.state))
+        .map((j): LiveJob => ({ id: String(j._id), name: j.name, state: j.state as LiveJobState }));
+    },
+    async scheduleNightly(schedule) {
+      await agenda.every(schedule.cron, JOB_NIGHTLY, undefined, { timezone: schedule.timezone, skipImmediate: true });
+    },
+  };
+
+  const registry = new Set<AbortController>();
+  const processor: JobProcessor = {
+    async start(handlers: JobHandlers, { sweepEveryMs }) {
+      const own = { lockLifetime: opts.lockLifetimeMs, concurrency: opts.concurrency };
+      const single = { lockLifetime: opts.lockLifetimeMs, concurrency: 1 };
+      agenda.define<RunJobData>(
+        JOB_RUN,
+        async (job) => {
+          const data = RunJobData.parse(job.attrs.data);
+          await withLockKeeper(job as Job<unknown>, opts.lockLifetimeMs, registry, opts.logger, (ctl) => handlers.run(data, ctl));
+        },
+        own,
+      );
+      agenda.define<ChunkJobData>(
+        JOB_CHUNK,
+        async (job) => {
+          const data = ChunkJobData.parse(job.attrs.data);
+          await withLockKeeper(job as Job<unknown>, opts.lockLifetimeMs, registry, opts.logger, (ctl) => handlers.chunk(data, ctl));
+        },
+        own,
+      );
+      agenda.define(JOB_NIGHTLY, () => handlers.nightly(), single);
+      agenda.define(JOB_SWEEP, () => handlers.sweep(), single);
+      await agenda.start();
+      await agenda.every(sweepEveryMs, JOB_SWEEP, undefined, { skipImmediate: true });
+    },
+    interruptAll() {
+      for (const c of registry) if (!c.signal.aborted) c.abort(new ShutdownError());
+    },
+    running: () => registry.size,
+    async drain(timeoutMs): Promise<DrainResult> {
+      const r = await agenda.drain({ timeout: timeoutMs, closeConnection: false });
+      return { completed: r.completed, running: r.running, timedOut: r.timedOut };
+    },
+  };
+
+  return {
+    kind,
+    agenda,
+    queue,
+    processor,
+    async ping() {
+      await agenda.queryJobs({ limit: 1 });
+    },
+    async close() {
+      // stop() is a no-op once drain() has stopped the processor, so disconnect the backend directly then.
+      if (agenda.isActiveJobProcessor()) await agenda.stop(true);
+      else await backend.disconnect();
+      await mongo?.close();
+    },
+  };
+}

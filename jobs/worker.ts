@@ -1,0 +1,104 @@
+/**
+ * A worker's wiring: what each job does (run, chunk, nightly, sweep), the nightly schedule, the sweep
+ * at start-up, and the hand-back on shutdown. Built by the composition root; the job store behind
+ * the port decides where jobs come from.
+ */
+import type { RequestRunResult } from '../core/runs.js';
+import type { Logger } from '../core/logger.js';
+import { RunModel } from '../db/models/run.model.js';
+import type { PipelineDeps } from './pipeline/deps.js';
+import { executeChunk, executeRun } from './pipeline/run-pipeline.js';
+import { LockLostError, ShutdownError, type JobHandlers, type JobStore, type NightlySchedule } from './queue/job-queue.js';
+import { enqueueChunkJob, enqueueRunJob } from './run-jobs.js';
+import { sweepStaleRuns, type SweepResult } from './sweeper.js';
+
+export interface WorkerOptions {
+  store: JobStore;
+  pipeline: PipelineDeps;
+  logger: Logger;
+  lockLifetimeMs: number;
+  processEveryMs: number;
+  sweepEveryMs: number;
+  shutdownDrainMs: number;
+  /** The nightly schedule to register, or null when this worker does not schedule it. */
+  nightly: NightlySchedule | null;
+  /** Creates the nightly run row and enqueues its job (the nightly job does nothing else). */
+  requestNightlyRun(): Promise<RequestRunResult>;
+}
+
+export interface WorkerHandle {
+  /** Stops taking jobs, asks running ones to hand their run back, waits up to the drain timeout. */
+  stop(): Promise<void>;
+  /** Runs the stale-run sweep now (it also runs at start-up and every sweep interval). */
+  sweep(): Promise<SweepResult>;
+}
+
+/**
+ * A job that must stop hands its work on: after a shutdown a fresh job continues it at once (a job
+ * that returns is done for the store); after a lost lock the worker holding it now continues.
+ */
+async function handOver(err: unknown, logger: Logger, requeue: () => Promise<void>): Promise<void> {
+  if (err instanceof ShutdownError) {
+    await requeue();
+    return;
+  }
+  if (err instanceof LockLostError) {
+    logger.warn({ err }, 'job lost its lock; another worker takes the run over');
+    return;
+  }
+  throw err;
+}
+
+export function workerHandlers(opts: WorkerOptions): JobHandlers & { sweepNow(): Promise<SweepResult> } {
+  const { pipeline, logger, store } = opts;
+  const sweepNow = () =>
+    sweepStaleRuns({ knex: pipeline.knex, queue: store.queue, logger, lockLifetimeMs: opts.lockLifetimeMs, processEveryMs: opts.processEveryMs });
+  return {
+    async run({ runId }, ctl) {
+      try {
+        await executeRun(pipeline, runId, ctl);
+      } catch (err) {
+        await handOver(err, logger, async () => {
+          await RunModel.requeue(pipeline.knex, runId, 'worker shut down; run requeued and resumes where it stopped');
+          await enqueueRunJob(pipeline.knex, store.queue, runId);
+        });
+      }
+    },
+    async chunk({ runId, chunkNo }, ctl) {
+      try {
+        await executeChunk(pipeline, runId, chunkNo, ctl);
+      } catch (err) {
+        await handOver(err, logger, () => enqueueChunkJob(pipeline.knex, store.queue, runId, chunkNo));
+      }
+    },
+    async nightly() {
+      const r = await opts.requestNightlyRun();
+      logger.info(r, r.deduplicated ? 'nightly: a run over all portfolios is already active' : 'nightly run queued');
+    },
+    async sweep() {
+      await sweepNow();
+    },
+    sweepNow,
+  };
+}
+
+/** Sweeps once, starts taking jobs and registers the nightly schedule. */
+export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
+  const { store, logger } = opts;
+  const handlers = workerHandlers(opts);
+  await handlers.sweepNow();
+  await store.processor.start(handlers, { sweepEveryMs: opts.sweepEveryMs });
+  if (opts.nightly) await store.queue.scheduleNightly(opts.nightly);
+  logger.info({ cron: opts.nightly?.cron ?? null, lockLifetimeMs: opts.lockLifetimeMs, jobStore: store.kind }, 'worker started');
+  let stopped = false;
+  return {
+    sweep: () => handlers.sweepNow(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      store.processor.interruptAll();
+      const r = await store.processor.drain(opts.shutdownDrainMs);
+      logger.info(r, 'worker drained');
+    },
+  };
+}
