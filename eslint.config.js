@@ -2,6 +2,18 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** A relative import that climbs out of its folder into one of these top-level folders. */
+const UP = (...folders) => `^(\\.\\./)+(${folders.join('|')})/`;
+const up = (folders, message) => ({ regex: UP(...folders), message });
+/** Agenda is known to its adapter only (jobs/queue/agenda-queue.ts); everything else uses the JobQueue port. */
+const AGENDA_ONLY_IN_ADAPTER = { group: ['agenda', '@agendajs/*'], message: 'Use the JobQueue port (jobs/queue/job-queue.ts); Agenda lives in its adapter.' };
+/** Below server/ the logger is core's interface, not pino itself. */
+const PINO = { group: ['pino'], message: 'Take the Logger interface from core/logger.ts.' };
+const FOREIGN_BELOW_SERVER = [AGENDA_ONLY_IN_ADAPTER, PINO];
+
+/** One layer's import rule: `patterns` forbidden in `files` (but not in `ignores`). */
+const layer = (files, patterns, ignores = []) => ({ files, ignores, rules: { 'no-restricted-imports': ['error', { patterns }] } });
+
 export default tseslint.config(
   { ignores: ['node_modules/**', '.data/**', 'coverage/**', 'client-sdk/bin.js'] },
   js.configs.recommended,
@@ -40,15 +52,31 @@ export default tseslint.config(
       ],
     },
   },
+  // Layers point down only: server → jobs → db → core (client-sdk takes types from server).
+  // Each folder forbids imports that climb out of it into a layer above; see docs/architecture.md.
+  layer(['core/**/*.ts'], [up(['db', 'jobs', 'server', 'client-sdk'], 'core/ is the bottom layer: it imports nothing of ours.')]),
+  layer(['db/**/*.ts'], [up(['jobs', 'server', 'client-sdk'], 'db/ imports only core/ (server → jobs → db → core)'), ...FOREIGN_BELOW_SERVER]),
+  layer(['jobs/**/*.ts'], [up(['server', 'client-sdk'], 'jobs/ never imports server/ (server → jobs → db → core)'), ...FOREIGN_BELOW_SERVER], ['jobs/calc/**']),
+  layer(['server/**/*.ts'], [up(['client-sdk'], 'server/ does not import the client SDK (only the demo drives the API through it).'), AGENDA_ONLY_IN_ADAPTER], [
+    'server/demo.ts',
+  ]),
+  layer(['server/demo.ts'], [AGENDA_ONLY_IN_ADAPTER]),
+  layer(['client-sdk/**/*.ts'], [
+    up(['jobs', 'db'], 'client-sdk/ talks to the API: it imports core/ and the types of server/, nothing else of ours.'),
+    { regex: UP('server'), allowTypeImports: true, message: 'client-sdk/ takes only types from server/ (import type).' },
+  ]),
+  // The Agenda adapter is the one place that knows Agenda (and the migration that creates its table).
+  layer(['jobs/queue/agenda-queue.ts'], [up(['server', 'client-sdk'], 'jobs/ never imports server/ (server → jobs → db → core)'), PINO]),
+  layer(['db/migrations/002_agenda_jobs.ts'], [up(['jobs', 'server', 'client-sdk'], 'db/ imports only core/ (server → jobs → db → core)'), PINO]),
   {
-    // jobs/calc is pure: no I/O, no clock, no logger, nothing outside jobs/calc.
+    // jobs/calc is pure: no I/O, no clock, no logger, nothing outside jobs/calc but core/.
     files: ['jobs/calc/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['../*', '!./*'], message: 'jobs/calc imports only jobs/calc.' },
+            { regex: '^\\.\\./(?!\\.\\./core/)', message: 'jobs/calc imports only jobs/calc and core/.' },
             { group: ['node:*', 'fs', 'http', 'pino', 'knex', 'pg', 'undici'], message: 'jobs/calc is pure: no I/O.' },
           ],
         },
