@@ -35,12 +35,12 @@ interface Figures {
   phases: string;
 }
 
-async function runOnce(container: Container, label: string, request: Parameters<Container['batch']['requestRun']>[0]): Promise<Figures> {
+async function runOnce(container: Container, label: string, request: Parameters<Container['runControl']['requestRun']>[0]): Promise<Figures> {
   const t0 = performance.now();
-  const { runId } = await container.batch.requestRun(request);
+  const { runId } = await container.runControl.requestRun(request);
   const end = await waitForRunEnd(container.knex, runId, 3_600_000);
   const wallMs = performance.now() - t0;
-  const s = await container.batch.getRunStatus({ runId });
+  const s = await container.runControl.getRunStatus({ runId });
   return {
     label,
     wallMs,

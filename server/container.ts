@@ -18,9 +18,9 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { createAccess } from './services/access.js';
 import { createAuthenticator } from './services/auth.js';
-import { createBatchService, type BatchService } from './services/batch.service.js';
+import { createCallerRunsService } from './services/caller-runs.service.js';
 import { createPortfolioService } from './services/portfolio.service.js';
-import { createRunsService } from './services/runs.service.js';
+import { createRunControlService, type RunControlService } from './services/run-control.service.js';
 import { createUserService } from './services/user.service.js';
 import type { ApiServices } from './trpc/context.js';
 import { createSlidingWindowLimiter } from './trpc/rate-limit.js';
@@ -37,7 +37,7 @@ export interface Container {
   knex: Knex;
   jobStore: JobStore;
   /** Runs as the system starts and reads them (no caller, no permissions). */
-  batch: BatchService;
+  runControl: RunControlService;
   /** What the routers call. */
   services: ApiServices;
   /** Present for roles that execute runs ('worker', 'all'). */
@@ -67,16 +67,16 @@ export function vendorCallsPerSecond(config: Config): number {
 }
 
 /** The services the routers call. */
-export function buildApiServices(deps: Pick<Container, 'config' | 'logger' | 'knex' | 'batch' | 'clock'>): ApiServices {
-  const { config, logger, knex, batch, clock } = deps;
+export function buildApiServices(deps: Pick<Container, 'config' | 'logger' | 'knex' | 'runControl' | 'clock'>): ApiServices {
+  const { config, logger, knex, runControl, clock } = deps;
   const auth = createAuthenticator({ findToken: (hash) => ApiTokenModel.findActive(knex, hash), adminToken: config.api.adminToken });
   const access = createAccess({ knex });
   return {
     logger,
     auth,
     users: createUserService({ knex, logger, authenticator: auth }),
-    portfolios: createPortfolioService({ knex, batch, access, logger, clock }),
-    runs: createRunsService({ batch, access, logger }),
+    portfolios: createPortfolioService({ knex, runs: runControl, access, logger, clock }),
+    runs: createCallerRunsService({ control: runControl, access, logger }),
     triggerLimiter: createSlidingWindowLimiter({ limit: config.api.triggerLimitPerMinute, windowMs: 60_000, what: 'run triggers' }),
   };
 }
@@ -134,8 +134,8 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
       }));
     closers.push(() => jobStore.close());
     const knex = db.knex;
-    const batch = createBatchService({ knex, queue: jobStore.queue, logger, clock, closeCutoff: config.batch.closeCutoff });
-    const services = buildApiServices({ config, logger, knex, batch, clock });
+    const runControl = createRunControlService({ knex, queue: jobStore.queue, logger, clock, closeCutoff: config.batch.closeCutoff });
+    const services = buildApiServices({ config, logger, knex, runControl, clock });
 
     let market: Container['market'];
     let pipeline: PipelineDeps | undefined;
@@ -160,7 +160,7 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
       db,
       knex,
       jobStore,
-      batch,
+      runControl,
       services,
       market,
       pipeline,
@@ -176,7 +176,7 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
           sweepEveryMs: b.sweepEveryMs,
           shutdownDrainMs: b.shutdownDrainMs,
           nightly: b.scheduleNightly ? { cron: b.cron, timezone: b.timezone } : null,
-          requestNightlyRun: () => batch.requestRun({ scope: 'all', source: 'cron' }),
+          requestNightlyRun: () => runControl.requestRun({ scope: 'all', source: 'cron' }),
         });
       },
       close: closeAll,

@@ -11,19 +11,18 @@ import { PositionFactorExposureModel } from '../../db/models/position-factor-exp
 import { PositionModel, type PositionView } from '../../db/models/position.model.js';
 import { RunModel } from '../../db/models/run.model.js';
 import { SymbolModel } from '../../db/models/symbol.model.js';
-import { isValidIsoDate, nextTradingDay, nyDateOf } from '../../jobs/calc/trading-calendar.js';
+import { nextTradingDay, nyDateOf } from '../../jobs/calc/trading-calendar.js';
 import type { IsoDate } from '../../core/dates.js';
 import type { Logger } from '../logger.js';
 import type { Access, Viewer } from './access.js';
-import type { PortfolioFreshness, RequestRunInput, RequestRunResult } from '../../core/runs.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.js';
+import type { PortfolioFreshness } from '../../core/runs.js';
+import { dateIssue } from './date-input.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldIssue } from './errors.js';
 import { validateOnboardRequest, type RawOnboardRequest, type ValidOnboardRequest } from './onboard-validation.js';
+import type { RunControlService } from './run-control.service.js';
 
-/** What this service needs from the batch service. */
-export interface RunRequester {
-  requestRun(input: RequestRunInput): Promise<RequestRunResult>;
-  portfolioFreshness(portfolioId: string): Promise<PortfolioFreshness>;
-}
+/** What this service needs from the run control. */
+export type RunRequester = Pick<RunControlService, 'requestRun' | 'portfolioFreshness'>;
 
 export interface OnboardResult {
   portfolioId: string;
@@ -72,7 +71,7 @@ export interface PortfolioService {
 
 export interface PortfolioServiceDeps {
   knex: Knex;
-  batch: RunRequester;
+  runs: RunRequester;
   access: Access;
   logger: Logger;
   clock: () => Date;
@@ -90,12 +89,12 @@ export function requestHashOf(v: ValidOnboardRequest): string {
 }
 
 export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioService {
-  const { knex, batch, access, logger, clock } = deps;
+  const { knex, runs, access, logger, clock } = deps;
 
   async function onboardingRun(portfolioId: string, userId: string): Promise<string> {
     const existing = await RunModel.firstOnboardingRunId(knex, portfolioId);
     if (existing) return existing;
-    const { runId } = await batch.requestRun({ scope: 'portfolio', portfolioId, source: 'onboarding', requestedBy: userId });
+    const { runId } = await runs.requestRun({ scope: 'portfolio', portfolioId, source: 'onboarding', requestedBy: userId });
     return runId;
   }
 
@@ -156,7 +155,7 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
       const portfolioId = written.id;
       let runId: string;
       try {
-        ({ runId } = await batch.requestRun({ scope: 'portfolio', portfolioId, source: 'onboarding', requestedBy: userId }));
+        ({ runId } = await runs.requestRun({ scope: 'portfolio', portfolioId, source: 'onboarding', requestedBy: userId }));
       } catch (err) {
         // Without its run the portfolio would sit there unprocessed: take it back out.
         const removed = await PortfolioModel.deleteIfNoRuns(knex, portfolioId).catch((cleanupErr: unknown) => {
@@ -179,15 +178,13 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
       await access.assertPortfolioVisible(viewer, portfolioId);
       const portfolio = await PortfolioModel.summary(knex, portfolioId);
       if (!portfolio) throw new NotFoundError('portfolio', portfolioId);
-      const [positions, freshness] = await Promise.all([PositionModel.withPriceStatus(knex, portfolioId), batch.portfolioFreshness(portfolioId)]);
+      const [positions, freshness] = await Promise.all([PositionModel.withPriceStatus(knex, portfolioId), runs.portfolioFreshness(portfolioId)]);
       return { portfolio, positions, freshness };
     },
 
     async snapshots(viewer, q) {
-      const issues = [];
-      if (q.from !== undefined && !isValidIsoDate(q.from)) issues.push({ field: 'from', message: `${q.from} is not a calendar date between 1990 and 2100` });
-      if (q.to !== undefined && !isValidIsoDate(q.to)) issues.push({ field: 'to', message: `${q.to} is not a calendar date between 1990 and 2100` });
-      if (q.from && q.to && q.from > q.to) issues.push({ field: 'to', message: `${q.to} is before from (${q.from})` });
+      const issues = [dateIssue('from', q.from), dateIssue('to', q.to)].filter((i): i is FieldIssue => i !== undefined);
+      if (issues.length === 0 && q.from && q.to && q.from > q.to) issues.push({ field: 'to', message: `${q.to} is before from (${q.from})` });
       if (issues.length) throw new ValidationError(issues);
       await access.assertPortfolioVisible(viewer, q.portfolioId);
       const rows = await PortfolioSnapshotModel.page(knex, { ...q, limit: q.limit + 1 });
@@ -198,9 +195,8 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
     },
 
     async exposures(viewer, q) {
-      if (q.date !== undefined && !isValidIsoDate(q.date)) {
-        throw new ValidationError([{ field: 'date', message: `${q.date} is not a calendar date between 1990 and 2100` }]);
-      }
+      const issue = dateIssue('date', q.date);
+      if (issue) throw new ValidationError([issue]);
       await access.assertPortfolioVisible(viewer, q.portfolioId);
       const date = q.date ?? (await PortfolioFactorExposureModel.latestDate(knex, q.portfolioId));
       if (!date) return { portfolioId: q.portfolioId, date: null, portfolio: [], positions: [] };

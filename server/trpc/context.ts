@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../logger.js';
 import type { Authenticator, Principal } from '../services/auth.js';
 import type { PortfolioService } from '../services/portfolio.service.js';
-import type { RunsService } from '../services/runs.service.js';
+import type { CallerRunsService } from '../services/caller-runs.service.js';
 import type { UserService } from '../services/user.service.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -13,7 +13,7 @@ export interface ApiServices {
   auth: Authenticator;
   users: UserService;
   portfolios: PortfolioService;
-  runs: RunsService;
+  runs: CallerRunsService;
   triggerLimiter: RateLimiter;
 }
 

@@ -72,7 +72,7 @@ describe('worker processes that die or stop mid-run', () => {
 
   it('kill -9: another worker takes the run over after the lock lifetime, and the rows equal an uninterrupted run', async () => {
     const { portfolioId } = await seedPortfolio(api.knex, samplePositions(TEST_TARGET), { name: 'crash' });
-    const { runId } = await api.batch.requestRun({ scope: 'portfolio', portfolioId, source: 'onboarding' });
+    const { runId } = await api.runControl.requestRun({ scope: 'portfolio', portfolioId, source: 'onboarding' });
 
     const first = startWorkerProcess(workerEnv(db, sim));
     children.push(first);
@@ -104,7 +104,7 @@ describe('worker processes that die or stop mid-run', () => {
     await api.knex.raw('TRUNCATE portfolio_snapshots, position_factor_exposures, factor_exposures, symbol_factor_exposures, symbol_daily_metrics');
     const stack = await startTestStack({ db, simInstance: sim, name: 'reference' });
     try {
-      const again = await stack.container.batch.requestRun({ scope: 'portfolio', portfolioId, source: 'admin' });
+      const again = await stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId, source: 'admin' });
       expect((await waitForRunEnd(api.knex, again.runId)).status).toBe('completed');
     } finally {
       await stack.stop();
@@ -115,7 +115,7 @@ describe('worker processes that die or stop mid-run', () => {
   it('SIGTERM: the worker hands the run back and exits; the next worker resumes it at once', async () => {
     await api.knex.raw('TRUNCATE market_data_cache, price_coverage');
     const { portfolioId } = await seedPortfolio(api.knex, samplePositions(TEST_TARGET), { name: 'sigterm' });
-    const { runId } = await api.batch.requestRun({ scope: 'portfolio', portfolioId, source: 'onboarding' });
+    const { runId } = await api.runControl.requestRun({ scope: 'portfolio', portfolioId, source: 'onboarding' });
     const first = startWorkerProcess(workerEnv(db, sim));
     children.push(first);
     await waitFor(async () => (await marketCallsDone(api.knex, runId)) >= 2, 60_000, 'the first vendor calls');

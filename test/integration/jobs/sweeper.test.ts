@@ -54,7 +54,7 @@ describe('the sweeper', () => {
     expect(row.error_summary).toMatch(/abandoned/);
     expect(row.finished_at).not.toBeNull();
     // The scope is free again: a new request creates a new run.
-    const again = await stack.container.batch.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'admin' });
+    const again = await stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'admin' });
     expect(again.deduplicated).toBe(false);
     expect((await waitForRunEnd(stack.container.knex, again.runId)).status).toBe('completed');
   });

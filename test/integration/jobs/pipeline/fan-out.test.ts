@@ -52,7 +52,7 @@ describe('a run over 200 portfolios fans out to chunk jobs', () => {
     let reference: Record<string, unknown[]>;
     try {
       await seedMany(one.container.knex);
-      const r = await one.container.batch.requestRun({ scope: 'all', source: 'cron' });
+      const r = await one.container.runControl.requestRun({ scope: 'all', source: 'cron' });
       const end = await waitForRunEnd(one.container.knex, r.runId, 120_000);
       expect(end.status, end.error_summary ?? '').toBe('completed');
       reference = await dumpAnalytics(one.container.knex);
@@ -67,7 +67,7 @@ describe('a run over 200 portfolios fans out to chunk jobs', () => {
     const b = await startTestStack({ simInstance: sim, db, env });
     try {
       await seedMany(a.container.knex);
-      const r = await a.container.batch.requestRun({ scope: 'all', source: 'cron' });
+      const r = await a.container.runControl.requestRun({ scope: 'all', source: 'cron' });
       const end = await waitForRunEnd(a.container.knex, r.runId, 120_000);
       expect(end.status, end.error_summary ?? '').toBe('completed');
       const chunks = (await a.container.knex('batch_run_chunks').where({ run_id: r.runId }).select('job_id', 'status')) as {
@@ -83,7 +83,7 @@ describe('a run over 200 portfolios fans out to chunk jobs', () => {
         )
         .distinct('last_modified_by')) as { last_modified_by: string }[];
       expect(owners.length).toBe(2);
-      const status = await a.container.batch.getRunStatus({ runId: r.runId });
+      const status = await a.container.runControl.getRunStatus({ runId: r.runId });
       expect(status?.phases.portfolio_analytics).toMatchObject({ status: 'done', current: N, total: N });
       expect(status?.percent).toBe(100);
       const dump = await dumpAnalytics(a.container.knex);

@@ -15,7 +15,7 @@ describe('an onboarding run of a 13-position portfolio', () => {
     stack = await startTestStack();
     ({ portfolioId } = await seedPortfolio(stack.container.knex, positions));
     stack.sim.reset();
-    ({ runId } = await stack.container.batch.requestRun({ scope: 'portfolio', portfolioId, source: 'onboarding' }));
+    ({ runId } = await stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId, source: 'onboarding' }));
     const end = await waitForRunEnd(stack.container.knex, runId);
     expect(end.status).toBe('completed');
   });
@@ -39,7 +39,7 @@ describe('an onboarding run of a 13-position portfolio', () => {
     expect(reqs.length).toBeLessThanOrEqual(symbols.size);
     expect(new Set(reqs.map((r) => r.ticker)).size).toBe(reqs.length);
     for (const r of reqs) expect(symbols.has(r.ticker!)).toBe(true);
-    const status = await stack.container.batch.getRunStatus({ runId });
+    const status = await stack.container.runControl.getRunStatus({ runId });
     expect(status?.counters.vendorCalls).toBe(reqs.length);
     const unavailable = status!.warnings.filter((w) => w.code === 'price_unavailable').map((w) => w.symbol ?? '').sort();
     expect(unavailable).toEqual(['GGIPX', 'GINDX', 'NEAIX']);
@@ -73,7 +73,7 @@ describe('an onboarding run of a 13-position portfolio', () => {
   });
 
   it('records every phase, in order, with counters', async () => {
-    const s = await stack.container.batch.getRunStatus({ runId }, { freshness: true });
+    const s = await stack.container.runControl.getRunStatus({ runId }, { freshness: true });
     expect(s?.percent).toBe(100);
     expect(Object.keys(s!.phases)).toEqual(['market_data', 'symbol_factors', 'symbol_metrics', 'portfolio_analytics']);
     for (const p of Object.values(s!.phases)) expect(p.status).toBe('done');
@@ -86,12 +86,12 @@ describe('an onboarding run of a 13-position portfolio', () => {
   it('a second run changes nothing and calls the vendor zero times', async () => {
     const before = await dumpAnalytics(stack.container.knex);
     stack.sim.reset();
-    const again = await stack.container.batch.requestRun({ scope: 'portfolio', portfolioId, source: 'settings' });
+    const again = await stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId, source: 'settings' });
     expect(again.deduplicated).toBe(false);
     expect((await waitForRunEnd(stack.container.knex, again.runId)).status).toBe('completed');
     expect(stack.sim.requests().filter((r) => r.kind === 'range' || r.kind === 'grouped')).toEqual([]);
     expect(await dumpAnalytics(stack.container.knex)).toEqual(before);
-    const forced = await stack.container.batch.requestRun({ scope: 'portfolio', portfolioId, source: 'admin', force: true });
+    const forced = await stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId, source: 'admin', force: true });
     expect((await waitForRunEnd(stack.container.knex, forced.runId)).status).toBe('completed');
     expect(stack.sim.requests().filter((r) => r.kind === 'range' || r.kind === 'grouped')).toEqual([]);
     expect(await dumpAnalytics(stack.container.knex)).toEqual(before);

@@ -33,7 +33,7 @@ describe('runs', () => {
     const c = await seedPortfolio(knex, small(entry), { name: 'no-snapshots' });
     // Bring a and b up to date with a scoped run each, then cut a back by 10 days.
     for (const p of [a, b]) {
-      const r = await stack.container.batch.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'admin' });
+      const r = await stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'admin' });
       expect((await waitForRunEnd(knex, r.runId)).status).toBe('completed');
     }
     await knex('portfolio_snapshots').where({ portfolio_id: a.portfolioId }).where('snapshot_date', '>', addTradingDays(TEST_TARGET, -10)).delete();
@@ -53,7 +53,7 @@ describe('runs', () => {
     expect((await waitForRunEnd(knex, runId!)).status).toBe('completed');
     const all = tradingDaysBetween(entry, TEST_TARGET);
     for (const p of [a, b, c]) expect(await snapshotDates(stack, p.portfolioId)).toEqual(all);
-    const status = await stack.container.batch.getRunStatus({ runId: runId! });
+    const status = await stack.container.runControl.getRunStatus({ runId: runId! });
     expect(status?.counters.portfolios).toBe(2);
     expect(status?.phases.symbol_factors?.status).toBe('done');
     expect(status?.phases.symbol_metrics?.status).toBe('done');
@@ -71,10 +71,10 @@ describe('runs', () => {
     const p = await seedPortfolio(knex, [{ symbol: 'NVDA', quantity: 3, entryPrice: 100, entryDate: entry }], { name: `entry-${source}` });
     const r =
       source === 'cron'
-        ? await stack.container.batch.requestRun({ scope: 'all', source })
-        : await stack.container.batch.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source });
+        ? await stack.container.runControl.requestRun({ scope: 'all', source })
+        : await stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source });
     expect((await waitForRunEnd(knex, r.runId)).status).toBe('completed');
-    const s = await stack.container.batch.getRunStatus({ runId: r.runId });
+    const s = await stack.container.runControl.getRunStatus({ runId: r.runId });
     expect(s?.source).toBe(source);
     expect(s?.phases.symbol_factors?.status).toBe('done');
     expect(s?.phases.symbol_metrics?.status).toBe('done');
@@ -90,7 +90,7 @@ describe('runs', () => {
     const knex = stack.container.knex;
     const p = await seedPortfolio(knex, small(addTradingDays(TEST_TARGET, -20)), { name: 'concurrent' });
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => stack.container.batch.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'admin' })),
+      Array.from({ length: 20 }, () => stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'admin' })),
     );
     const ids = new Set(results.map((r) => r.runId));
     expect(ids.size).toBe(1);
@@ -103,12 +103,12 @@ describe('runs', () => {
   it('a run with nothing to do finishes at once as completed with a note', async () => {
     const knex = stack.container.knex;
     const p = await seedPortfolio(knex, small(addTradingDays(TEST_TARGET, -5)), { name: 'noop' });
-    const first = await stack.container.batch.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'admin' });
+    const first = await stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'admin' });
     await waitForRunEnd(knex, first.runId);
     stack.sim.reset();
-    const second = await stack.container.batch.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'settings' });
+    const second = await stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'settings' });
     expect((await waitForRunEnd(knex, second.runId)).status).toBe('completed');
-    const s = await stack.container.batch.getRunStatus({ runId: second.runId });
+    const s = await stack.container.runControl.getRunStatus({ runId: second.runId });
     expect(s?.activityLog.map((a) => a.message).join('\n')).toMatch(/nothing to do/);
     expect(stack.sim.requests().filter((r) => r.kind === 'range' || r.kind === 'grouped')).toHaveLength(0);
   });
@@ -117,13 +117,13 @@ describe('runs', () => {
     const knex = stack.container.knex;
     const entry = addTradingDays(TEST_TARGET, -12);
     const p = await seedPortfolio(knex, small(entry), { name: 'resume' });
-    const r = await stack.container.batch.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'admin' });
+    const r = await stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'admin' });
     await waitForRunEnd(knex, r.runId);
     const complete = (await knex('portfolio_snapshots').where({ portfolio_id: p.portfolioId }).orderBy('snapshot_date')) as Record<string, unknown>[];
     // A crash left the last 4 days missing and day -8 incomplete.
     await knex('portfolio_snapshots').where({ portfolio_id: p.portfolioId }).where('snapshot_date', '>', addTradingDays(TEST_TARGET, -4)).delete();
     await knex('portfolio_snapshots').where({ portfolio_id: p.portfolioId, snapshot_date: addTradingDays(TEST_TARGET, -8) }).update({ is_complete: false, total_value: 1 });
-    const again = await stack.container.batch.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'admin' });
+    const again = await stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'admin' });
     expect((await waitForRunEnd(knex, again.runId)).status).toBe('completed');
     const after = (await knex('portfolio_snapshots').where({ portfolio_id: p.portfolioId }).orderBy('snapshot_date')) as Record<string, unknown>[];
     const strip = (rows: Record<string, unknown>[]) => rows.map(({ id: _id, updated_at: _u, run_id: _r, ...rest }) => rest);
@@ -136,12 +136,12 @@ describe('vendor failures', () => {
     const stack = await startTestStack({ env: { POLYGON_API_KEY: 'wrong-key-value-123' } });
     try {
       const p = await seedPortfolio(stack.container.knex, small(addTradingDays(TEST_TARGET, -10)));
-      const r = await stack.container.batch.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'onboarding' });
+      const r = await stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'onboarding' });
       const end = await waitForRunEnd(stack.container.knex, r.runId);
       expect(end.status).toBe('failed');
       expect(end.error_summary).toMatch(/POLYGON_API_KEY/);
       expect(end.error_summary).not.toMatch(/wrong-key-value-123/);
-      const s = await stack.container.batch.getRunStatus({ runId: r.runId });
+      const s = await stack.container.runControl.getRunStatus({ runId: r.runId });
       expect(s?.phases.market_data?.status).toBe('failed');
       expect(s?.finishedAt).not.toBeNull();
     } finally {
@@ -154,11 +154,11 @@ describe('vendor failures', () => {
     try {
       const entry = addTradingDays(TEST_TARGET, -10);
       const p = await seedPortfolio(stack.container.knex, small(entry));
-      const r = await stack.container.batch.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'onboarding' });
+      const r = await stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'onboarding' });
       const end = await waitForRunEnd(stack.container.knex, r.runId);
       expect(end.status).toBe('partial');
       expect(end.error_summary).toMatch(/MSFT/);
-      const s = await stack.container.batch.getRunStatus({ runId: r.runId });
+      const s = await stack.container.runControl.getRunStatus({ runId: r.runId });
       expect(s?.warnings.some((w) => w.symbol === 'MSFT' && w.code === 'vendor_failure')).toBe(true);
       // AAPL was still fetched and the snapshots written (incomplete: MSFT is unpriced, and retryable).
       expect(await snapshotDates(stack, p.portfolioId)).toEqual(tradingDaysBetween(entry, TEST_TARGET));
@@ -180,8 +180,8 @@ describe('a portfolio run and the nightly run at the same time', () => {
       const entry = addTradingDays(TEST_TARGET, -60);
       const p = await seedPortfolio(knex, small(entry), { name: 'contended' });
       const [own, nightly] = await Promise.all([
-        stack.container.batch.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'settings' }),
-        stack.container.batch.requestRun({ scope: 'all', source: 'cron' }),
+        stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId: p.portfolioId, source: 'settings' }),
+        stack.container.runControl.requestRun({ scope: 'all', source: 'cron' }),
       ]);
       expect(own.runId).not.toBe(nightly.runId);
       expect((await waitForRunEnd(knex, own.runId)).status).toBe('completed');
@@ -189,7 +189,7 @@ describe('a portfolio run and the nightly run at the same time', () => {
       const days = tradingDaysBetween(entry, TEST_TARGET);
       expect(await snapshotDates(stack, p.portfolioId)).toEqual(days);
       const written = await Promise.all(
-        [own.runId, nightly.runId].map(async (runId) => (await stack.container.batch.getRunStatus({ runId }))?.counters.snapshotsWritten ?? 0),
+        [own.runId, nightly.runId].map(async (runId) => (await stack.container.runControl.getRunStatus({ runId }))?.counters.snapshotsWritten ?? 0),
       );
       expect(written[0]! + written[1]!).toBe(days.length);
     } finally {

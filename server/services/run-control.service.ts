@@ -1,29 +1,32 @@
+/**
+ * The system side of runs: starts them (at most one queued-or-running run per scope, its job on the
+ * queue) and reads them back as status views. No caller and no permission checks here: the nightly
+ * job, onboarding and the caller-facing CallerRunsService all start runs through it.
+ */
 import type { Knex } from 'knex';
+import { currentPhase, estimateEtaSeconds, overallPercent } from '../../core/progress.js';
+import { isTerminalStatus, type PortfolioFreshness, type RequestRunInput, type RequestRunResult, type RunStatusView } from '../../core/runs.js';
 import { PortfolioSnapshotModel } from '../../db/models/portfolio-snapshot.model.js';
 import { PortfolioModel } from '../../db/models/portfolio.model.js';
-import { RunModel, type RunStatusRecord } from '../../db/models/run.model.js';
+import { RunModel, type RunSelector, type RunStatusRecord } from '../../db/models/run.model.js';
+import { countTradingDays, targetDate, tradingDayOnOrAfter } from '../../jobs/calc/trading-calendar.js';
 import type { JobQueue } from '../../jobs/queue/job-queue.js';
 import { enqueueRunJob } from '../../jobs/run-jobs.js';
-import { countTradingDays, isValidIsoDate, targetDate, tradingDayOnOrAfter } from '../../jobs/calc/trading-calendar.js';
-import { currentPhase, estimateEtaSeconds, overallPercent } from '../../core/progress.js';
 import type { Logger } from '../logger.js';
-import type { PortfolioFreshness, RequestRunInput, RequestRunResult, RunStatusView } from '../../core/runs.js';
-import { NotFoundError, ValidationError } from './errors.js';
+import { dateIssue } from './date-input.js';
+import { NotFoundError, ValidationError, type FieldIssue } from './errors.js';
 
-export interface BatchService {
+export interface RunControlService {
+  /** Creates the run of a scope, or answers with the scope's active run (`deduplicated`). */
   requestRun(input: RequestRunInput): Promise<RequestRunResult>;
   /** One indexed read; with `freshness`, two more small reads for the portfolio's snapshot coverage. */
-  getRunStatus(
-    q: { runId: string } | { portfolioId: string } | { latest: true; userId?: string },
-    opts?: { freshness?: boolean },
-  ): Promise<RunStatusView | null>;
+  getRunStatus(q: RunSelector, opts?: { freshness?: boolean }): Promise<RunStatusView | null>;
   listRuns(q: { portfolioId?: string; userId?: string; limit: number; before?: Date }): Promise<RunStatusView[]>;
+  /** How far a portfolio's snapshots reach against today's target date. */
   portfolioFreshness(portfolioId: string): Promise<PortfolioFreshness>;
-  /** Enqueues the job of a queued run (used by the sweeper for runs whose job was never created). */
-  enqueue(runId: string): Promise<void>;
 }
 
-export interface BatchServiceDeps {
+export interface RunControlDeps {
   knex: Knex;
   queue: JobQueue;
   logger: Logger;
@@ -31,8 +34,10 @@ export interface BatchServiceDeps {
   closeCutoff: string;
 }
 
+export const MAX_RUNS_PER_PAGE = 200;
+
 export function toStatusView(row: RunStatusRecord, now: number, freshness: PortfolioFreshness | null): RunStatusView {
-  const terminal = row.status === 'completed' || row.status === 'partial' || row.status === 'failed';
+  const terminal = isTerminalStatus(row.status);
   return {
     runId: row.id,
     scope: row.scope,
@@ -58,12 +63,8 @@ export function toStatusView(row: RunStatusRecord, now: number, freshness: Portf
   };
 }
 
-export function createBatchService(deps: BatchServiceDeps): BatchService {
+export function createRunControlService(deps: RunControlDeps): RunControlService {
   const { knex, queue, logger, clock } = deps;
-
-  async function enqueue(runId: string): Promise<void> {
-    await enqueueRunJob(knex, queue, runId);
-  }
 
   async function portfolioFreshness(portfolioId: string): Promise<PortfolioFreshness> {
     const target = targetDate(clock(), deps.closeCutoff);
@@ -85,22 +86,18 @@ export function createBatchService(deps: BatchServiceDeps): BatchService {
   }
 
   return {
-    enqueue,
     portfolioFreshness,
 
     async requestRun(input) {
-      const issues = [];
+      const target = targetDate(clock(), deps.closeCutoff);
+      const issues: FieldIssue[] = [];
       if (input.scope === 'portfolio' && !input.portfolioId) issues.push({ field: 'portfolioId', message: 'is required for a portfolio run' });
       if (input.scope === 'all' && input.portfolioId) issues.push({ field: 'portfolioId', message: 'must be empty for a run over all portfolios' });
-      if (input.from !== undefined && !isValidIsoDate(input.from)) issues.push({ field: 'from', message: `"${input.from}" is not a YYYY-MM-DD date` });
-      const target = targetDate(clock(), deps.closeCutoff);
-      if (input.from !== undefined && isValidIsoDate(input.from) && input.from > target) {
-        issues.push({ field: 'from', message: `${input.from} is after the latest final close (${target})` });
-      }
+      const fromIssue = dateIssue('from', input.from);
+      if (fromIssue) issues.push(fromIssue);
+      else if (input.from !== undefined && input.from > target) issues.push({ field: 'from', message: `${input.from} is after the latest final close (${target})` });
       if (issues.length > 0) throw new ValidationError(issues);
-      if (input.portfolioId) {
-        if (!(await PortfolioModel.isLive(knex, input.portfolioId))) throw new NotFoundError('portfolio', input.portfolioId);
-      }
+      if (input.portfolioId && !(await PortfolioModel.isLive(knex, input.portfolioId))) throw new NotFoundError('portfolio', input.portfolioId);
       const scopeKey = input.scope === 'all' ? 'all' : `portfolio:${input.portfolioId}`;
       // The partial unique index decides: the first insert wins, later ones get the active run's id.
       for (let attempt = 0; attempt < 5; attempt++) {
@@ -115,9 +112,9 @@ export function createBatchService(deps: BatchServiceDeps): BatchService {
         });
         if (runId) {
           try {
-            await enqueue(runId);
+            await enqueueRunJob(knex, queue, runId);
           } catch (err) {
-            // The row stays queued; the sweeper enqueues queued runs that have no job.
+            // The row stays queued; the sweeper enqueues queued runs that have no live job.
             logger.error({ err, runId }, 'enqueueing the run failed');
             await RunModel.appendActivity(knex, runId, 'enqueueing failed; the sweeper will retry');
           }
@@ -132,17 +129,16 @@ export function createBatchService(deps: BatchServiceDeps): BatchService {
     },
 
     async getRunStatus(q, opts = {}) {
-      const row = await RunModel.forStatus(knex, 'latest' in q ? { latest: true, ...(q.userId ? { userId: q.userId } : {}) } : q);
+      const row = await RunModel.forStatus(knex, q);
       if (!row) return null;
       const freshness = opts.freshness && row.portfolio_id ? await portfolioFreshness(row.portfolio_id) : null;
       return toStatusView(row, Date.now(), freshness);
     },
 
     async listRuns(q) {
-      const rows = await RunModel.history(knex, { ...q, limit: Math.min(Math.max(q.limit, 1), 200) });
+      const rows = await RunModel.history(knex, { ...q, limit: Math.min(Math.max(q.limit, 1), MAX_RUNS_PER_PAGE) });
       const now = Date.now();
       return rows.map((r) => toStatusView(r, now, null));
     },
   };
 }
-
