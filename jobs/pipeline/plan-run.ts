@@ -1,17 +1,10 @@
 import type { Db } from '../../db/models/base.model.js';
-import { PortfolioSnapshotModel } from '../../db/models/portfolio-snapshot.model.js';
 import { PortfolioModel, type ScopedPortfolio } from '../../db/models/portfolio.model.js';
 import { PositionModel, type HeldPosition } from '../../db/models/position.model.js';
 import { FACTOR_PROXIES, MAX_FACTOR_WINDOW } from '../calc/factors.js';
-import {
-  CALENDAR_MIN_DATE,
-  addTradingDays,
-  countTradingDays,
-  nextTradingDay,
-  tradingDayOnOrAfter,
-  tradingDaysBetween,
-} from '../calc/trading-calendar.js';
+import { CALENDAR_MIN_DATE, addTradingDays, countTradingDays, tradingDayOnOrAfter, tradingDaysBetween } from '../calc/trading-calendar.js';
 import type { IsoDate } from '../../core/dates.js';
+import { watermarks, type Watermark } from './watermark.js';
 
 /** Trading days of price history before the first calculation date: the longest beta window plus the return that opens it. */
 export const LOOKBACK_TRADING_DAYS = MAX_FACTOR_WINDOW + 1;
@@ -50,49 +43,27 @@ export interface PlanInput {
   force: boolean;
 }
 
-function firstMissingDate(required: readonly IsoDate[], complete: Set<IsoDate>): IsoDate | undefined {
-  return required.find((d) => !complete.has(d));
-}
-
-async function firstDateOf(
-  db: Db,
-  p: ScopedPortfolio,
-  input: PlanInput,
-  coverage: { completeCount: number; lastComplete: IsoDate | null } | undefined,
-): Promise<IsoDate | undefined> {
-  const inception = tradingDayOnOrAfter(p.inception);
+/** The first date a portfolio's run (re)computes, or undefined when it has nothing to do. */
+function firstDateOf(inceptionIn: IsoDate, input: PlanInput, watermark: Watermark | undefined): IsoDate | undefined {
+  const inception = tradingDayOnOrAfter(inceptionIn);
   if (inception > input.target) return undefined;
   if (input.force) {
     const from = input.from && input.from > inception ? tradingDayOnOrAfter(input.from) : inception;
     return from <= input.target ? from : undefined;
   }
-  const required = countTradingDays(inception, input.target);
-  const complete = coverage?.completeCount ?? 0;
-  if (complete >= required) return undefined;
-  const last = coverage?.lastComplete ?? null;
-  // Common case: complete without gaps up to `last`, so the first missing date follows it.
-  if (last === null) return inception;
-  if (complete === countTradingDays(inception, last)) return nextTradingDay(last);
-  const days = tradingDaysBetween(inception, input.target);
-  const completeDates = await PortfolioSnapshotModel.completeDates(db, [p.id], inception, input.target);
-  return firstMissingDate(days, completeDates.get(p.id) ?? new Set());
+  return watermark?.firstMissing ?? undefined;
 }
 
 /**
  * The portfolios in scope (all live ones, one, or the given ids) that have work, each from its own
- * first missing date (or `from` when forced) to the target, with its positions. One grouped query
- * finds the watermarks; a portfolio with a gap in its history needs one more read.
+ * watermark (or `from` when forced) to the target, with its positions.
  */
-export async function planPortfolios(
-  db: Db,
-  input: PlanInput,
-  ids?: readonly string[],
-): Promise<{ portfolios: PortfolioPlan[]; inScope: number }> {
+export async function planPortfolios(db: Db, input: PlanInput, ids?: readonly string[]): Promise<{ portfolios: PortfolioPlan[]; inScope: number }> {
   const scoped = await PortfolioModel.inScope(db, input.portfolioId, ids);
-  const coverage = input.force ? new Map() : await PortfolioSnapshotModel.coverage(db, scoped);
+  const marks = input.force ? new Map<string, Watermark>() : await watermarks(db, scoped, input.target);
   const withWork: { p: ScopedPortfolio; firstDate: IsoDate }[] = [];
   for (const p of scoped) {
-    const firstDate = await firstDateOf(db, p, input, coverage.get(p.id));
+    const firstDate = firstDateOf(p.inception, input, marks.get(p.id));
     if (firstDate !== undefined) withWork.push({ p, firstDate });
   }
   const positions = await PositionModel.liveOf(

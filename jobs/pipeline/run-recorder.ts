@@ -11,7 +11,7 @@ const MAX_WARNINGS = 500;
  * Timestamps and durations here are wall-clock time (when things happened), not the injected
  * business clock that decides the target date.
  *
- * The run's progress document (SPEC §7) kept in memory and written to its batch_run_history row
+ * The run's progress document (docs/runs.md) kept in memory and written to its batch_run_history row
  * with awaited statements: at every phase change, at least once per `flushEveryMs` while work
  * advances, and at the end. Every write also renews the heartbeat.
  */
@@ -54,10 +54,6 @@ export class RunRecorder {
     this.doc.counters[key] = n;
   }
 
-  phase(name: PhaseName): PhaseProgress | undefined {
-    return this.doc.phases[name];
-  }
-
   async startPhase(name: PhaseName, total: number, unit: string): Promise<void> {
     this.doc.phases[name] = { status: 'running', current: 0, total, unit, startedAt: new Date().toISOString(), durationMs: null };
     this.log(`phase ${name} started (${total} ${unit})`, { phase: name, total });
@@ -79,12 +75,6 @@ export class RunRecorder {
     p.durationMs = p.startedAt ? new Date().getTime() - Date.parse(p.startedAt) : null;
     this.doc.phases[name] = p;
     this.log(note ?? `phase ${name} ${status}`, { phase: name, status, durationMs: p.durationMs });
-    await this.flush(true);
-  }
-
-  async skipPhase(name: PhaseName, note: string): Promise<void> {
-    this.doc.phases[name] = { status: 'skipped', current: 0, total: 0, unit: '', startedAt: null, durationMs: 0 };
-    this.log(note, { phase: name });
     await this.flush(true);
   }
 

@@ -9,7 +9,8 @@ import { isTerminalStatus, type PortfolioFreshness, type RequestRunInput, type R
 import { PortfolioSnapshotModel } from '../../db/models/portfolio-snapshot.model.js';
 import { PortfolioModel } from '../../db/models/portfolio.model.js';
 import { RunModel, type RunSelector, type RunStatusRecord } from '../../db/models/run.model.js';
-import { countTradingDays, targetDate, tradingDayOnOrAfter } from '../../jobs/calc/trading-calendar.js';
+import { targetDate } from '../../jobs/calc/trading-calendar.js';
+import { watermarks } from '../../jobs/pipeline/watermark.js';
 import type { JobQueue } from '../../jobs/queue/job-queue.js';
 import { enqueueRunJob } from '../../jobs/run-jobs.js';
 import type { Logger } from '../logger.js';
@@ -73,16 +74,8 @@ export function createRunControlService(deps: RunControlDeps): RunControlService
     if (!scoped) {
       return { portfolioId, lastCompleteSnapshot: null, lastSnapshot: last, targetDate: target, tradingDaysBehind: 0 };
     }
-    const cov = (await PortfolioSnapshotModel.coverage(knex, [scoped])).get(portfolioId);
-    const inception = tradingDayOnOrAfter(scoped.inception);
-    const required = inception <= target ? countTradingDays(inception, target) : 0;
-    return {
-      portfolioId,
-      lastCompleteSnapshot: cov?.lastComplete ?? null,
-      lastSnapshot: last,
-      targetDate: target,
-      tradingDaysBehind: Math.max(0, required - (cov?.completeCount ?? 0)),
-    };
+    const mark = (await watermarks(knex, [scoped], target)).get(portfolioId);
+    return { portfolioId, lastCompleteSnapshot: mark?.lastComplete ?? null, lastSnapshot: last, targetDate: target, tradingDaysBehind: mark?.missing ?? 0 };
   }
 
   return {

@@ -3,6 +3,7 @@ import { createContainer, type Container } from '../../server/container.js';
 import { createLogger } from '../../server/logger.js';
 import { startWorker, type WorkerHandle } from '../../server/worker.js';
 import type { AgendaJobStore } from '../../jobs/queue/agenda-queue.js';
+import type { JobStore } from '../../jobs/queue/job-queue.js';
 import { startPolygonSim, type PolygonSim, type PolygonSimOptions } from '../../jobs/market-data/polygon-sim.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
@@ -33,6 +34,8 @@ export interface TestStackOptions {
   simInstance?: PolygonSim;
   /** Name of this stack's Agenda instance (distinct per stack, so tests can tell workers apart). */
   name?: string;
+  /** A job store instead of Agenda (e.g. the in-memory one). */
+  jobStore?: JobStore;
 }
 
 let stackCounter = 0;
@@ -64,6 +67,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     clock: () => now,
     logger: createLogger(config.log.level),
     name: opts.name ?? `test-worker-${process.pid}-${++stackCounter}`,
+    ...(opts.jobStore ? { jobStore: opts.jobStore } : {}),
   });
   const worker = opts.worker === false ? undefined : await startWorker(container);
   return {

@@ -1,46 +1,47 @@
-import type { RunRecorder } from '../run-recorder.js';
-import type { JobControl } from '../../queue/job-queue.js';
-import type { PipelineDeps } from '../deps.js';
-import type { RunPlan } from '../plan-run.js';
-
-export interface MarketDataOutcome {
-  unavailable: Map<string, string>;
-  failedSymbols: string[];
-}
+import type { Phase } from '../run-context.js';
 
 /**
- * Phase 1: every missing daily bar of the symbols in scope over the run's window, once per run,
- * with as few vendor calls as the API allows. A rejected key throws (the run fails); a failure of
- * one symbol is recorded and the others continue.
+ * Every missing daily bar of the symbols in scope over the run's price window, once per run, with as
+ * few vendor calls as the API allows; then the closes the later phases read. A rejected key throws
+ * (the run fails); a failure of one symbol is recorded and the others continue.
  */
-export async function marketDataPhase(deps: PipelineDeps, rec: RunRecorder, plan: RunPlan, ctl: JobControl): Promise<MarketDataOutcome> {
-  rec.doc.progress.callsPerSecond = deps.vendorCallsPerSecond;
-  // A resumed run keeps counting from what earlier attempts spent.
-  const callsBefore = rec.doc.counters.vendorCalls ?? 0;
-  await rec.startPhase('market_data', 0, 'calls');
-  rec.log(`fetching missing bars for ${plan.symbols.length} symbols over ${plan.fetchFrom}..${plan.fetchTo}`);
-  const res = await deps.marketData.ensureBars(plan.symbols, plan.fetchFrom, plan.fetchTo, {
-    signal: ctl.signal,
-    onProgress: async (p) => {
-      rec.set('vendorCallsPlanned', p.callsPlanned);
-      rec.set('vendorCalls', callsBefore + p.callsDone);
-      await rec.advance('market_data', p.callsDone, p.callsPlanned);
-    },
-  });
-  rec.set('vendorCallsPlanned', res.calls.planned);
-  rec.set('vendorCalls', callsBefore + res.calls.made);
-  rec.count('vendorRetries', res.calls.retried);
-  rec.count('vendorRateLimited', res.calls.rateLimited);
-  rec.count('barsWritten', res.barsWritten);
-  const unavailable = new Map(res.unavailable.map((u) => [u.symbol, u.reason]));
-  for (const u of res.unavailable) rec.warn({ code: 'price_unavailable', symbol: u.symbol, message: `${u.symbol}: no prices from the vendor (${u.reason})` });
-  for (const f of res.failed) rec.warn({ code: 'vendor_failure', symbol: f.symbol, message: `${f.symbol}: vendor request failed: ${f.error}` });
-  const phase = rec.phase('market_data');
-  if (phase) phase.total = Math.max(phase.total, res.calls.planned);
-  await rec.endPhase(
-    'market_data',
-    'done',
-    `market data: ${res.calls.made} vendor calls (${res.plan.strategy}), ${res.barsWritten} bars written, ${res.alreadyCached} symbols already cached, ${res.unavailable.length} unavailable, ${res.failed.length} failed`,
-  );
-  return { unavailable, failedSymbols: res.failed.map((f) => f.symbol) };
-}
+export const marketDataPhase: Phase = {
+  name: 'market_data',
+  async run(ctx) {
+    const { deps, rec, plan } = ctx;
+    rec.doc.progress.callsPerSecond = deps.vendorCallsPerSecond;
+    // A resumed run keeps counting from what earlier attempts spent.
+    const callsBefore = rec.doc.counters.vendorCalls ?? 0;
+    await rec.startPhase('market_data', 0, 'calls');
+    rec.log(`fetching missing bars for ${plan.symbols.length} symbols over ${plan.fetchFrom}..${plan.fetchTo}`);
+    const res = await deps.marketData.ensureBars(plan.symbols, plan.fetchFrom, plan.fetchTo, {
+      signal: ctx.ctl.signal,
+      onProgress: async (p) => {
+        rec.set('vendorCallsPlanned', p.callsPlanned);
+        rec.set('vendorCalls', callsBefore + p.callsDone);
+        await rec.advance('market_data', p.callsDone, p.callsPlanned);
+      },
+    });
+    rec.set('vendorCallsPlanned', res.calls.planned);
+    rec.set('vendorCalls', callsBefore + res.calls.made);
+    rec.count('vendorRetries', res.calls.retried);
+    rec.count('vendorRateLimited', res.calls.rateLimited);
+    rec.count('barsWritten', res.barsWritten);
+    for (const u of res.unavailable) {
+      ctx.unavailable.set(u.symbol, u.reason);
+      rec.warn({ code: 'price_unavailable', symbol: u.symbol, message: `${u.symbol}: no prices from the vendor (${u.reason})` });
+    }
+    for (const f of res.failed) {
+      ctx.failedSymbols.add(f.symbol);
+      rec.warn({ code: 'vendor_failure', symbol: f.symbol, message: `${f.symbol}: vendor request failed: ${f.error}` });
+    }
+    const phase = rec.doc.phases.market_data;
+    if (phase) phase.total = Math.max(phase.total, res.calls.planned);
+    await rec.endPhase(
+      'market_data',
+      'done',
+      `market data: ${res.calls.made} vendor calls (${res.plan.strategy}), ${res.barsWritten} bars written, ${res.alreadyCached} symbols already cached, ${res.unavailable.length} unavailable, ${res.failed.length} failed`,
+    );
+    ctx.closes = await deps.marketData.loadCloses(plan.symbols, plan.fetchFrom, plan.fetchTo);
+  },
+};

@@ -1,244 +1,179 @@
-import type { Db } from '../../../db/models/base.model.js';
-import { FactorDefinitionModel } from '../../../db/models/factor-definition.model.js';
-import { PortfolioFactorExposureModel, type PortfolioExposureWrite } from '../../../db/models/portfolio-factor-exposure.model.js';
-import { PortfolioSnapshotModel, type PriorSnapshotState, type SnapshotWrite } from '../../../db/models/portfolio-snapshot.model.js';
-import { PortfolioModel } from '../../../db/models/portfolio.model.js';
-import { PositionFactorExposureModel, type PositionExposureWrite } from '../../../db/models/position-factor-exposure.model.js';
-import { SymbolFactorExposureModel } from '../../../db/models/symbol-factor-exposure.model.js';
-import { SymbolModel } from '../../../db/models/symbol.model.js';
-import type { BetaLookup } from '../../calc/factor-betas.js';
-import { computePortfolioDays } from '../../calc/portfolio-day.js';
-import { addTradingDays, nextTradingDay, tradingDayOnOrAfter, tradingDaysBetween } from '../../calc/trading-calendar.js';
-import type { IsoDate, PriceSeries } from '../../calc/types.js';
-import type { RunWarning } from '../../../core/runs.js';
+/**
+ * The portfolio phase: the portfolio work of a run, in chunks of at most `chunkSize` portfolios
+ * recorded in `batch_run_chunks`. A run with one chunk works it in its own job; a run with more fans
+ * out, each chunk its own job that any worker takes. Either way one loop (`workChunk`) does the work
+ * in groups of portfolios and reports through one sink (the chunk's row, mirrored on the run's), and
+ * whichever job ends the last open chunk finishes the run.
+ */
+import { isTerminalStatus, type RunCounters } from '../../../core/runs.js';
 import type { Closes } from '../../../db/models/bar.model.js';
+import { RunChunkModel, type ChunkProgress, type ChunkRecord } from '../../../db/models/run-chunk.model.js';
+import { RunModel, type RunRecord } from '../../../db/models/run.model.js';
+import { targetDate } from '../../calc/trading-calendar.js';
+import { checkpoint, isInterruption, type JobControl } from '../../queue/job-queue.js';
+import { enqueueChunkJob } from '../../run-jobs.js';
 import type { PipelineDeps } from '../deps.js';
-import type { PortfolioPlan } from '../plan-run.js';
-import { STALE_PRICE_TRADING_DAYS } from '../../calc/returns.js';
+import { planPortfolios, type PortfolioPlan } from '../plan-run.js';
+import { analyseGroupOrEach, GROUP_SIZE, loadAnalyticsInputs, type GroupResult } from '../portfolio-group.js';
+import type { Phase } from '../run-context.js';
+import { RunRecorder } from '../run-recorder.js';
 
-export interface PortfolioOutcome {
-  portfolioId: string;
-  dates: number;
-  snapshots: number;
-  positionExposures: number;
-  portfolioExposures: number;
-  warnings: RunWarning[];
-  /** Set when nothing was left to do once the portfolio's lock was held (another run did it). */
-  skipped: boolean;
+/** Warnings a chunk keeps; the run keeps the first of all chunks' (deduplicated). */
+const CHUNK_WARNINGS = 200;
+
+const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export function failureSummary(symbols: readonly string[], portfolios: readonly { portfolioId: string; error: string }[]): string {
+  const parts: string[] = [];
+  if (symbols.length > 0) parts.push(`symbols failed: ${symbols.join(', ')}`);
+  if (portfolios.length > 0) parts.push(`portfolios failed: ${portfolios.map((p) => `${p.portfolioId} (${p.error})`).join('; ')}`);
+  return parts.join('; ');
 }
 
-/** What the analytics of a group of portfolios read: closes, betas and the unavailable symbols. */
-export interface AnalyticsInputs {
-  closes: Closes;
-  betas: BetaLookup;
-  unavailable: Map<string, string>;
-  factorIds: Map<string, number>;
+function chunksOf(ids: readonly string[], size: number): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < ids.length; i += size) out.push(ids.slice(i, i + size));
+  return out;
 }
 
-/** Loads the inputs of a group of portfolios from the database (chunk jobs), reusing closes when given. */
-export async function loadAnalyticsInputs(
-  db: Db,
-  portfolios: readonly PortfolioPlan[],
-  target: IsoDate,
-  closes: Closes | undefined,
-  loadCloses: (symbols: string[], from: IsoDate, to: IsoDate) => Promise<Closes>,
-): Promise<AnalyticsInputs> {
-  const symbols = [...new Set(portfolios.flatMap((p) => p.positions.map((x) => x.symbol)))].sort();
-  const first = portfolios.reduce<IsoDate>((m, p) => (p.firstDate < m ? p.firstDate : m), target);
-  const from = addTradingDays(first, -(STALE_PRICE_TRADING_DAYS + 1));
-  const [betaMap, unavailable, ids, loaded] = await Promise.all([
-    SymbolFactorExposureModel.betasOf(db, symbols, first, target),
-    SymbolModel.unavailable(db, symbols),
-    FactorDefinitionModel.idsByName(db),
-    closes ? Promise.resolve(closes) : loadCloses(symbols, from, target),
-  ]);
-  const betas: BetaLookup = (symbol, factor, date) => betaMap.get(symbol)?.get(`${factor}|${date}`);
-  return { closes: loaded, betas, unavailable, factorIds: ids };
+const isOpen = (c: ChunkRecord): boolean => !isTerminalStatus(c.status);
+
+/** Queues a job for every chunk that has not ended. */
+async function enqueueOpenChunks(deps: PipelineDeps, runId: string, chunks: readonly ChunkRecord[]): Promise<void> {
+  for (const c of chunks) if (isOpen(c)) await enqueueChunkJob(deps.knex, deps.queue, runId, c.chunk_no);
 }
 
-interface Computed {
-  plan: PortfolioPlan;
-  firstDate: IsoDate;
-  dates: number;
-  snapshots: SnapshotWrite[];
-  positionRows: PositionExposureWrite[];
-  portfolioRows: PortfolioExposureWrite[];
-  warnings: RunWarning[];
-}
-
-const noWork = (portfolioId: string): PortfolioOutcome => ({
-  portfolioId,
-  dates: 0,
-  snapshots: 0,
-  positionExposures: 0,
-  portfolioExposures: 0,
-  warnings: [],
-  skipped: true,
-});
-
-/** Pure part: the rows of one portfolio from its first date to the target (throws on bad input). */
-function computeRows(
-  plan: PortfolioPlan,
-  firstDateIn: IsoDate,
-  priorIn: PriorSnapshotState | null,
-  target: IsoDate,
-  inputs: AnalyticsInputs,
-  runId: string,
-): Computed {
-  let firstDate = firstDateIn;
-  let prior = priorIn;
-  const inception = tradingDayOnOrAfter(plan.inception);
-  if (prior !== null && prior.date < inception) prior = null;
-  if (prior === null && firstDate > inception) firstDate = inception;
-  // The roll-forward continues from the day after the last stored snapshot, never across a hole.
-  if (prior !== null && nextTradingDay(prior.date) < firstDate) firstDate = nextTradingDay(prior.date);
-  const dates = tradingDaysBetween(firstDate, target);
-
-  const closes: Record<string, PriceSeries> = {};
-  for (const p of plan.positions) closes[p.symbol] = inputs.closes.get(p.symbol) ?? [];
-  const results = computePortfolioDays({
-    portfolio: { equityBalance: plan.equityBalance },
-    positions: plan.positions,
-    dates,
-    prior,
-    closes,
-    betas: inputs.betas,
-  });
-
-  const symbolOf = new Map(plan.positions.map((p) => [p.id, p.symbol]));
-  const warnings = new Map<string, RunWarning>();
-  const snapshots: SnapshotWrite[] = results.map((r) => {
-    // A day is complete when nothing a later run could fetch is missing: positions whose symbol the
-    // vendor has no prices for stay unpriced for good and are reported, not retried forever.
-    const unpriced = r.warnings.filter((w) => w.code === 'unpriced_position');
-    const retryable = unpriced.filter((w) => !inputs.unavailable.has(w.symbol ?? symbolOf.get(w.positionId ?? '') ?? ''));
-    for (const w of r.warnings) {
-      if (w.code === 'stale_price' || w.code === 'missing_beta') continue;
-      const key = `${w.code}|${w.symbol ?? w.positionId ?? ''}`;
-      if (!warnings.has(key)) warnings.set(key, { code: w.code, symbol: w.symbol, portfolioId: plan.id, message: w.message });
-    }
-    return {
-      portfolioId: plan.id,
-      date: r.date,
-      ...r.snapshot,
-      isComplete: r.snapshot.isComplete || (unpriced.length > 0 && retryable.length === 0),
-      warnings: r.warnings.filter((w) => w.code !== 'missing_beta').slice(0, 20),
-      runId,
-    };
-  });
-  const positionRows = results.flatMap((r) =>
-    r.positionExposures.map((e) => ({
-      positionId: e.positionId,
-      factorId: inputs.factorIds.get(e.factor)!,
-      date: r.date,
-      betaValue: e.betaValue,
-      exposureDollar: e.exposureDollar,
-    })),
-  );
-  const portfolioRows = results.flatMap((r) =>
-    r.portfolioExposures.map((e) => ({
-      portfolioId: plan.id,
-      factorId: inputs.factorIds.get(e.factor)!,
-      date: r.date,
-      exposureValue: e.exposureValue,
-      exposureDollar: e.exposureDollar,
-    })),
-  );
-  return { plan, firstDate, dates: dates.length, snapshots, positionRows, portfolioRows, warnings: [...warnings.values()] };
-}
-
-export interface GroupResult {
-  outcomes: PortfolioOutcome[];
-  failed: { portfolioId: string; error: string }[];
+function addGroup(progress: ChunkProgress, r: GroupResult): void {
+  const add = (key: keyof RunCounters, n: number): void => {
+    progress.counters[key] = (progress.counters[key] ?? 0) + n;
+  };
+  progress.failures.push(...r.failed);
+  for (const o of r.outcomes) {
+    progress.datesDone += o.dates;
+    add('snapshotsWritten', o.snapshots);
+    add('positionExposureRows', o.positionExposures);
+    add('portfolioExposureRows', o.portfolioExposures);
+    for (const w of o.warnings) if (progress.warnings.length < CHUNK_WARNINGS) progress.warnings.push(w);
+  }
 }
 
 /**
- * Phases 2-6 for a group of portfolios in one transaction under their advisory locks: valuations,
- * P&L and snapshots for every date from each portfolio's first missing one to the target, position
- * and portfolio factor exposures, risk metrics. A handful of set-based statements serve the whole
- * group; everything written is an upsert on the natural keys. A portfolio whose computation fails is
- * left out of the writes and reported; the others are written.
+ * The one loop of the portfolio phase: a chunk's portfolios that are not done yet, in groups of
+ * GROUP_SIZE per transaction. Portfolios another run completed meanwhile drop out when planned.
+ * `known` carries the run's own plan and closes when the run's job works its single chunk.
  */
-export async function processPortfolioGroup(
-  deps: Pick<PipelineDeps, 'knex'>,
-  plans: readonly PortfolioPlan[],
-  target: IsoDate,
-  force: boolean,
-  inputs: AnalyticsInputs,
-  runId: string,
-): Promise<GroupResult> {
-  if (plans.length === 0) return { outcomes: [], failed: [] };
-  return deps.knex.transaction(async (trx) => {
-    await PortfolioModel.lockForWrite(
-      trx,
-      plans.map((p) => p.id),
-    );
-    const outcomes: PortfolioOutcome[] = [];
-    const failed: GroupResult['failed'] = [];
-    // Another run may have written these dates while this one waited for the locks.
-    const start = new Map<string, IsoDate>();
-    if (force) {
-      for (const p of plans) start.set(p.id, p.firstDate);
-    } else {
-      const earliest = plans.reduce<IsoDate>((m, p) => (p.firstDate < m ? p.firstDate : m), target);
-      const done = await PortfolioSnapshotModel.completeDates(
-        trx,
-        plans.map((p) => p.id),
-        earliest,
-        target,
-      );
-      for (const p of plans) {
-        const have = done.get(p.id);
-        const pending = tradingDaysBetween(p.firstDate, target).find((d) => !have?.has(d));
-        if (pending === undefined) outcomes.push(noWork(p.id));
-        else start.set(p.id, pending);
-      }
+async function workChunk(deps: PipelineDeps, run: RunRecord, chunk: ChunkRecord, ctl: JobControl, known?: { plans: PortfolioPlan[]; closes: Closes }): Promise<void> {
+  const target = run.requested_to ?? targetDate(deps.clock(), deps.closeCutoff);
+  const progress: ChunkProgress = {
+    portfoliosDone: chunk.portfolios_done,
+    datesDone: chunk.dates_done,
+    failures: [...chunk.failures],
+    warnings: [...chunk.warnings],
+    counters: { ...chunk.counters },
+  };
+  try {
+    const remaining = chunk.portfolio_ids.slice(progress.portfoliosDone);
+    const plans =
+      known?.plans ??
+      (remaining.length === 0 ? [] : (await planPortfolios(deps.knex, { portfolioId: null, target, from: run.requested_from, force: run.force }, remaining)).portfolios);
+    const inputs = await loadAnalyticsInputs(deps.knex, plans, target, known?.closes);
+    const byId = new Map(plans.map((p) => [p.id, p]));
+    for (let i = 0; i < remaining.length; i += GROUP_SIZE) {
+      checkpoint(ctl.signal);
+      await ctl.touch(Math.round((100 * progress.portfoliosDone) / chunk.portfolio_ids.length));
+      const ids = remaining.slice(i, i + GROUP_SIZE);
+      const group = ids.map((id) => byId.get(id)).filter((p): p is PortfolioPlan => p !== undefined);
+      addGroup(progress, await analyseGroupOrEach(deps.knex, deps.logger, group, target, run.force, inputs, run.id));
+      progress.portfoliosDone += ids.length;
+      await RunChunkModel.recordProgress(deps.knex, run.id, chunk.chunk_no, progress, CHUNK_WARNINGS);
     }
-    const todo = plans.filter((p) => start.has(p.id));
-    const priors = await PortfolioSnapshotModel.priorStates(
-      trx,
-      todo.map((p) => ({ portfolioId: p.id, date: start.get(p.id)! })),
-    );
-    const computed: Computed[] = [];
-    for (const p of todo) {
-      try {
-        computed.push(computeRows(p, start.get(p.id)!, priors.get(p.id) ?? null, target, inputs, runId));
-      } catch (err) {
-        failed.push({ portfolioId: p.id, error: err instanceof Error ? err.message : String(err) });
-      }
-    }
-    // Exposures are written in the same transaction as snapshots, so only portfolios that already
-    // have a snapshot on or after their first date can hold rows to replace.
-    const rewritten = await PortfolioSnapshotModel.portfoliosWithSnapshotsFrom(
-      trx,
-      computed.map((c) => ({ portfolioId: c.plan.id, from: c.firstDate })),
-    );
-    const replaced = computed.filter((c) => rewritten.has(c.plan.id)).map((c) => ({ portfolioId: c.plan.id, from: c.firstDate }));
-    await PortfolioFactorExposureModel.deleteFrom(trx, replaced);
-    await PositionFactorExposureModel.deleteFrom(trx, replaced);
-    await PortfolioSnapshotModel.upsertMany(
-      trx,
-      computed.flatMap((c) => c.snapshots),
-    );
-    await PositionFactorExposureModel.upsertMany(
-      trx,
-      computed.flatMap((c) => c.positionRows),
-    );
-    await PortfolioFactorExposureModel.upsertMany(
-      trx,
-      computed.flatMap((c) => c.portfolioRows),
-    );
-    for (const c of computed) {
-      outcomes.push({
-        portfolioId: c.plan.id,
-        dates: c.dates,
-        snapshots: c.snapshots.length,
-        positionExposures: c.positionRows.length,
-        portfolioExposures: c.portfolioRows.length,
-        warnings: c.warnings,
-        skipped: false,
-      });
-    }
-    return { outcomes, failed };
-  });
+    await RunChunkModel.finish(deps.knex, run.id, chunk.chunk_no, progress.failures.length > 0 ? 'partial' : 'completed');
+  } catch (err) {
+    if (isInterruption(err)) throw err;
+    checkpoint(ctl.signal);
+    deps.logger.error({ err, runId: run.id, chunkNo: chunk.chunk_no }, 'chunk failed');
+    progress.failures.push({ portfolioId: chunk.portfolio_ids[progress.portfoliosDone] ?? 'unknown', error: errorMessage(err) });
+    await RunChunkModel.recordProgress(deps.knex, run.id, chunk.chunk_no, progress, CHUNK_WARNINGS);
+    await RunChunkModel.finish(deps.knex, run.id, chunk.chunk_no, 'failed');
+  }
 }
+
+/**
+ * Ends the run once none of its chunks is open: sums the chunks' counters, warnings and failures into
+ * it. Safe to call from every chunk (the run's final write is conditional on it being active).
+ */
+async function finishRunIfChunksDone(deps: PipelineDeps, runId: string): Promise<void> {
+  const chunks = await RunChunkModel.ofRun(deps.knex, runId);
+  if (chunks.length === 0 || chunks.some(isOpen)) return;
+  const row = await RunModel.find(deps.knex, runId);
+  if (!row || row.status !== 'running') return;
+  const rec = new RunRecorder(deps.knex, runId, row, deps.logger);
+  const failed = chunks.flatMap((c) => c.failures);
+  for (const c of chunks) {
+    for (const w of c.warnings) rec.warn(w);
+    for (const [key, n] of Object.entries(c.counters) as [keyof RunCounters, number][]) rec.count(key, n);
+  }
+  for (const f of failed) rec.warn({ code: 'portfolio_failure', portfolioId: f.portfolioId, message: `portfolio ${f.portfolioId}: ${f.error}` });
+  const pa = rec.doc.phases.portfolio_analytics;
+  const done = chunks.reduce((n, c) => n + c.portfolios_done, 0);
+  if (pa) {
+    pa.status = 'done';
+    pa.current = done;
+    pa.durationMs = pa.startedAt ? Date.now() - Date.parse(pa.startedAt) : null;
+  }
+  rec.log(`portfolio analytics: ${done - failed.length} of ${done} portfolios up to ${row.requested_to ?? 'the target'}`);
+  const failedSymbols = row.progress.failedSymbols ?? [];
+  const partial = failed.length > 0 || failedSymbols.length > 0;
+  await rec.finish(partial ? 'partial' : 'completed', partial ? failureSummary(failedSymbols, failed) : null);
+}
+
+/** A chunk job: works its chunk, then finishes the run if no chunk is left open. */
+export async function executeChunk(deps: PipelineDeps, runId: string, chunkNo: number, ctl: JobControl): Promise<void> {
+  const run = await RunModel.find(deps.knex, runId);
+  if (!run || isTerminalStatus(run.status)) return;
+  const chunk = await RunChunkModel.markRunning(deps.knex, runId, chunkNo);
+  if (chunk) await workChunk(deps, run, chunk, ctl);
+  await finishRunIfChunksDone(deps, runId);
+}
+
+/**
+ * A run whose job was replaced (crash, shutdown, sweeper) after its portfolio phase began: its symbol
+ * phases are done, so it continues its open chunks, each as a job, or finishes when none is open.
+ * False when the run had not reached its portfolio phase.
+ */
+export async function resumePortfolioPhase(deps: PipelineDeps, rec: RunRecorder): Promise<boolean> {
+  const chunks = await RunChunkModel.ofRun(deps.knex, rec.runId);
+  if (chunks.length === 0) return false;
+  if (chunks.some(isOpen)) {
+    rec.log(`resuming the portfolio phase: ${chunks.filter(isOpen).length} of ${chunks.length} chunks open`);
+    await enqueueOpenChunks(deps, rec.runId, chunks);
+    await rec.flush(true);
+  } else {
+    await finishRunIfChunksDone(deps, rec.runId);
+  }
+  return true;
+}
+
+export const portfolioAnalyticsPhase: Phase = {
+  name: 'portfolio_analytics',
+  async run(ctx) {
+    const { deps, rec, plan, run } = ctx;
+    const chunks = chunksOf(
+      plan.portfolios.map((p) => p.id),
+      deps.chunkSize,
+    );
+    rec.doc.progress.failedSymbols = [...ctx.failedSymbols];
+    await RunChunkModel.insertMany(deps.knex, run.id, chunks);
+    if (chunks.length > 1) rec.doc.progress.chunks = chunks.length;
+    await rec.startPhase('portfolio_analytics', plan.portfolios.length, 'portfolios');
+    if (chunks.length === 1) {
+      const chunk = await RunChunkModel.markRunning(deps.knex, run.id, 0);
+      if (chunk) await workChunk(deps, run, chunk, ctx.ctl, { plans: plan.portfolios, closes: ctx.closes });
+      await finishRunIfChunksDone(deps, run.id);
+      return;
+    }
+    rec.log(`portfolio analytics fanned out to ${chunks.length} chunk jobs of up to ${deps.chunkSize} portfolios`);
+    await enqueueOpenChunks(deps, run.id, await RunChunkModel.ofRun(deps.knex, run.id));
+    await rec.flush(true);
+  },
+};

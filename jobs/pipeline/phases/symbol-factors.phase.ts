@@ -3,77 +3,65 @@ import { SymbolFactorExposureModel } from '../../../db/models/symbol-factor-expo
 import { computeSymbolBetas, prepareFactorPanel, type BetaRow } from '../../calc/factor-betas.js';
 import { FACTOR_PROXIES } from '../../calc/factors.js';
 import type { PriceSeries } from '../../calc/types.js';
-import type { Closes } from '../../../db/models/bar.model.js';
-import { checkpoint, type JobControl } from '../../queue/job-queue.js';
-import type { PipelineDeps } from '../deps.js';
-import type { RunPlan } from '../plan-run.js';
-import type { RunRecorder } from '../run-recorder.js';
+import { checkpoint } from '../../queue/job-queue.js';
+import type { Phase } from '../run-context.js';
 
 const WRITE_BATCH_ROWS = 20_000;
 
-export interface SymbolFactorsOutcome {
-  failedSymbols: string[];
-}
-
 /**
- * Phase 1.5: factor betas of every symbol in scope on every date the run covers, each from that
- * symbol's own stored prices and the proxies' prices (never from a partial in-memory set).
+ * Factor betas of every symbol in scope on every date the run covers, each from that symbol's own
+ * stored prices and the proxies' stored prices (never from a partial in-memory set).
  */
-export async function symbolFactorsPhase(
-  deps: PipelineDeps,
-  rec: RunRecorder,
-  plan: RunPlan,
-  closes: Closes,
-  unavailable: Map<string, string>,
-  ctl: JobControl,
-): Promise<SymbolFactorsOutcome> {
-  const symbols = plan.symbols.filter((s) => (plan.symbolDates.get(s)?.length ?? 0) > 0);
-  await rec.startPhase('symbol_factors', symbols.length, 'symbols');
-  const ids = await FactorDefinitionModel.idsByName(deps.knex);
-  const factorCloses: Record<string, PriceSeries> = {};
-  for (const p of FACTOR_PROXIES) factorCloses[p] = closes.get(p) ?? [];
-  const panel = prepareFactorPanel(factorCloses);
-  const failedSymbols: string[] = [];
-  let buffer: BetaRow[] = [];
-  let written = 0;
-  const flush = async (): Promise<void> => {
-    if (buffer.length === 0) return;
-    written += await SymbolFactorExposureModel.upsertMany(deps.knex, ids, buffer);
-    buffer = [];
-  };
-  let done = 0;
-  for (const symbol of symbols) {
-    checkpoint(ctl.signal);
-    const dates = plan.symbolDates.get(symbol) ?? [];
-    const own = closes.get(symbol) ?? [];
-    if (own.length === 0) {
-      // Unavailable symbols already carry their reason; anything else without prices is worth saying.
-      if (!unavailable.has(symbol)) rec.warn({ code: 'no_prices', symbol, message: `${symbol}: no stored prices, no factor betas` });
-    } else {
-      try {
-        const res = computeSymbolBetas({ symbol, closes: own, factorCloses, dates, factorPanel: panel });
-        for (const row of res.rows) buffer.push(row);
-        const short = res.missing.filter((m) => m.reason === 'insufficient_history');
-        if (short.length > 0) {
-          const days = new Set(short.map((m) => m.date)).size;
-          rec.warn({
-            code: 'insufficient_history',
-            symbol,
-            message: `${symbol}: not enough price history for some factor betas on ${days} of ${dates.length} dates`,
-          });
+export const symbolFactorsPhase: Phase = {
+  name: 'symbol_factors',
+  async run(ctx) {
+    const { deps, rec, plan, closes, unavailable } = ctx;
+    const symbols = plan.symbols.filter((s) => (plan.symbolDates.get(s)?.length ?? 0) > 0);
+    await rec.startPhase('symbol_factors', symbols.length, 'symbols');
+    const ids = await FactorDefinitionModel.idsByName(deps.knex);
+    const factorCloses: Record<string, PriceSeries> = {};
+    for (const p of FACTOR_PROXIES) factorCloses[p] = closes.get(p) ?? [];
+    const panel = prepareFactorPanel(factorCloses);
+    let buffer: BetaRow[] = [];
+    let written = 0;
+    const flush = async (): Promise<void> => {
+      if (buffer.length === 0) return;
+      written += await SymbolFactorExposureModel.upsertMany(deps.knex, ids, buffer);
+      buffer = [];
+    };
+    let done = 0;
+    for (const symbol of symbols) {
+      checkpoint(ctx.ctl.signal);
+      const dates = plan.symbolDates.get(symbol) ?? [];
+      const own = closes.get(symbol) ?? [];
+      if (own.length === 0) {
+        // Unavailable symbols already carry their reason; anything else without prices is worth saying.
+        if (!unavailable.has(symbol)) rec.warn({ code: 'no_prices', symbol, message: `${symbol}: no stored prices, no factor betas` });
+      } else {
+        try {
+          const res = computeSymbolBetas({ symbol, closes: own, factorCloses, dates, factorPanel: panel });
+          for (const row of res.rows) buffer.push(row);
+          const short = res.missing.filter((m) => m.reason === 'insufficient_history');
+          if (short.length > 0) {
+            const days = new Set(short.map((m) => m.date)).size;
+            rec.warn({
+              code: 'insufficient_history',
+              symbol,
+              message: `${symbol}: not enough price history for some factor betas on ${days} of ${dates.length} dates`,
+            });
+          }
+        } catch (err) {
+          ctx.failedSymbols.add(symbol);
+          rec.warn({ code: 'symbol_factor_failure', symbol, message: `${symbol}: factor betas failed: ${(err as Error).message}` });
+          deps.logger.error({ err, symbol, runId: rec.runId }, 'symbol factor computation failed');
         }
-      } catch (err) {
-        failedSymbols.push(symbol);
-        rec.warn({ code: 'symbol_factor_failure', symbol, message: `${symbol}: factor betas failed: ${(err as Error).message}` });
-        deps.logger.error({ err, symbol, runId: rec.runId }, 'symbol factor computation failed');
       }
+      done++;
+      if (buffer.length >= WRITE_BATCH_ROWS) await flush();
+      await rec.advance('symbol_factors', done);
     }
-    done++;
-    if (buffer.length >= WRITE_BATCH_ROWS) await flush();
-    await rec.advance('symbol_factors', done);
-  }
-  await flush();
-  rec.count('symbolFactorRows', written);
-  await rec.endPhase('symbol_factors', 'done', `symbol factors: ${written} beta rows for ${symbols.length} symbols`);
-  return { failedSymbols };
-}
+    await flush();
+    rec.count('symbolFactorRows', written);
+    await rec.endPhase('symbol_factors', 'done', `symbol factors: ${written} beta rows for ${symbols.length} symbols`);
+  },
+};

@@ -1,20 +1,20 @@
 import { SymbolDailyMetricModel } from '../../../db/models/symbol-daily-metric.model.js';
 import { computeSymbolMetrics, type SymbolMetrics } from '../../calc/symbol-metrics.js';
-import type { Closes } from '../../../db/models/bar.model.js';
-import type { PipelineDeps } from '../deps.js';
-import type { RunPlan } from '../plan-run.js';
-import type { RunRecorder } from '../run-recorder.js';
+import type { Phase } from '../run-context.js';
 
-/** Phase 1.75: price and period returns of every symbol in scope at the target date. */
-export async function symbolMetricsPhase(deps: PipelineDeps, rec: RunRecorder, plan: RunPlan, closes: Closes): Promise<void> {
-  await rec.startPhase('symbol_metrics', plan.symbols.length, 'symbols');
-  const rows: SymbolMetrics[] = [];
-  for (const symbol of plan.symbols) {
-    const own = closes.get(symbol) ?? [];
-    if (own.length === 0) continue;
-    const m = computeSymbolMetrics(symbol, own, plan.target);
-    if (m.price !== null) rows.push(m);
-  }
-  const written = await SymbolDailyMetricModel.upsertMany(deps.knex, rows);
-  await rec.endPhase('symbol_metrics', 'done', `symbol metrics: ${written} symbols at ${plan.target}`);
-}
+/** Price and period returns of every symbol in scope at the target date. */
+export const symbolMetricsPhase: Phase = {
+  name: 'symbol_metrics',
+  async run({ deps, rec, plan, closes }) {
+    await rec.startPhase('symbol_metrics', plan.symbols.length, 'symbols');
+    const rows: SymbolMetrics[] = [];
+    for (const symbol of plan.symbols) {
+      const own = closes.get(symbol) ?? [];
+      if (own.length === 0) continue;
+      const m = computeSymbolMetrics(symbol, own, plan.target);
+      if (m.price !== null) rows.push(m);
+    }
+    const written = await SymbolDailyMetricModel.upsertMany(deps.knex, rows);
+    await rec.endPhase('symbol_metrics', 'done', `symbol metrics: ${written} symbols at ${plan.target}`);
+  },
+};
