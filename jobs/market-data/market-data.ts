@@ -7,9 +7,9 @@ import type { Knex } from 'knex';
 import type { Logger } from '../../core/logger.js';
 import { assertIsoDate, nextTradingDay, previousTradingDay, tradingDaysBetween } from '../calc/trading-calendar.js';
 import type { IsoDate } from '../../core/dates.js';
-import { BarModel, type BarWrite } from '../../db/models/bar.model.js';
+import { BarModel, type BarWrite, type Closes } from '../../db/models/bar.model.js';
 import { PriceCoverageModel } from '../../db/models/price-coverage.model.js';
-import { SymbolModel, type PriceStatusWrite } from '../../db/models/symbol.model.js';
+import { SymbolModel, type PriceStatusWrite, type SymbolPriceInfo } from '../../db/models/symbol.model.js';
 import { MarketDataAbortedError, PolygonAuthError, describeError, isMarketDataError } from './errors.js';
 import { barsForScope, looksLikeMutualFund, mergeCoverage, planFallbackRanges, planFetch, widenToCoverage } from './fetch-planner.js';
 import type { CoverageWindow, FetchPlan, RangeCall } from './fetch-planner.js';
@@ -67,7 +67,7 @@ export interface EnsureBarsResult {
 export interface MarketData {
   ensureBars(symbols: string[], from: IsoDate, to: IsoDate, opts?: EnsureBarsOptions): Promise<EnsureBarsResult>;
   /** Stored closes, ascending by date; every requested symbol has an entry (possibly empty). */
-  loadCloses(symbols: string[], from: IsoDate, to: IsoDate): Promise<Map<string, { date: IsoDate; close: number }[]>>;
+  loadCloses(symbols: string[], from: IsoDate, to: IsoDate): Promise<Closes>;
 }
 
 const positiveOrNull = (x: number): number | null => (Number.isFinite(x) && x > 0 ? x : null);
@@ -92,13 +92,57 @@ async function pool<T>(items: readonly T[], n: number, stop: () => boolean, fn: 
   await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, () => worker()));
 }
 
-export function createMarketData(deps: MarketDataDeps): MarketData {
-  const { db, client, logger } = deps;
-  const source = deps.source ?? 'polygon';
-  const concurrency = deps.concurrency ?? 8;
+/** What the cache and the universe say about the symbols in scope, read once per call. */
+interface CacheState {
+  /** Per symbol, the window's trading days without a cached bar. */
+  uncached: Map<string, IsoDate[]>;
+  /** Per symbol, the span the vendor was already asked for. */
+  coverage: Map<string, CoverageWindow>;
+  info: Map<string, SymbolPriceInfo>;
+}
 
-  const toRows = (symbol: string, bars: readonly DailyBar[]): BarWrite[] =>
-    bars
+/** What the grouped-daily calls brought: the dates each symbol received, and the dates whose call failed. */
+interface GroupedOutcome {
+  received: Map<string, Set<IsoDate>>;
+  failedDates: Map<IsoDate, unknown>;
+}
+
+/**
+ * One `ensureBars` call, step by step: read the cache state, plan the calls, fetch grouped daily,
+ * record what it covered, fetch ranges (the plan's and the fallbacks), sum up. One abort controller
+ * serves the whole call: a rejected key stops every other request at once.
+ */
+class BarFetch {
+  readonly result: EnsureBarsResult = {
+    fetched: [],
+    alreadyCached: 0,
+    unavailable: [],
+    failed: [],
+    calls: { planned: 0, made: 0, retried: 0, rateLimited: 0 },
+    barsWritten: 0,
+    plan: { strategy: 'none', groupedDates: 0, rangeCalls: 0, fallbackRangeCalls: 0, naiveCalls: 0 },
+  };
+  private readonly stats: CallStats = emptyCallStats();
+  private readonly controller = new AbortController();
+  private fatal: unknown;
+  private callsPlanned = 0;
+  private callsDone = 0;
+  /** Bars written per symbol by this call. */
+  private readonly fetchedBars = new Map<string, number>();
+  private readonly statuses = new Map<string, PriceStatusWrite>();
+
+  constructor(
+    private readonly deps: MarketDataDeps & { source: string; concurrency: number },
+    readonly symbols: string[],
+    readonly days: IsoDate[],
+    private readonly opts: EnsureBarsOptions,
+  ) {
+    // Every call in flight listens to this signal: more than Node's default of 10 is expected.
+    setMaxListeners(0, this.controller.signal);
+  }
+
+  private toRows(symbol: string, bars: readonly DailyBar[]): BarWrite[] {
+    return bars
       .filter((b) => Number.isFinite(b.close) && b.close > 0)
       .map((b) => ({
         symbol,
@@ -108,256 +152,292 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
         low: positiveOrNull(b.low),
         close: b.close,
         volume: Number.isFinite(b.volume) && b.volume >= 0 ? b.volume : null,
-        source,
+        source: this.deps.source,
       }));
+  }
 
-  async function ensureBars(symbolsIn: string[], from: IsoDate, to: IsoDate, opts: EnsureBarsOptions = {}): Promise<EnsureBarsResult> {
-    assertIsoDate(from);
-    assertIsoDate(to);
-    const symbols = normaliseSymbols(symbolsIn);
-    const stats: CallStats = emptyCallStats();
-    const result: EnsureBarsResult = {
-      fetched: [],
-      alreadyCached: 0,
-      unavailable: [],
-      failed: [],
-      calls: { planned: 0, made: 0, retried: 0, rateLimited: 0 },
-      barsWritten: 0,
-      plan: { strategy: 'none', groupedDates: 0, rangeCalls: 0, fallbackRangeCalls: 0, naiveCalls: 0 },
-    };
-    const days = from <= to ? tradingDaysBetween(from, to) : [];
-    if (symbols.length === 0 || days.length === 0) {
-      result.alreadyCached = symbols.length;
-      return result;
+  private stopped(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  private async progress(): Promise<void> {
+    this.callsDone++;
+    if (this.opts.onProgress) {
+      const p: EnsureBarsProgress = { callsDone: this.callsDone, callsPlanned: this.callsPlanned };
+      if (this.deps.limiter) p.etaSeconds = this.deps.limiter.etaSeconds(Math.max(0, this.callsPlanned - this.callsDone));
+      await this.opts.onProgress(p);
     }
+  }
 
+  /** Records a per-call failure, or makes it fatal (bad key) and stops the rest. */
+  private onCallError(e: unknown, symbols: readonly string[]): void {
+    if (e instanceof PolygonAuthError) {
+      this.fatal ??= e;
+      this.controller.abort(e);
+      return;
+    }
+    if (this.stopped()) return;
+    const code = isMarketDataError(e) ? e.code : undefined;
+    for (const symbol of symbols) this.result.failed.push({ symbol, error: describeError(e), ...(code ? { code } : {}) });
+    this.deps.logger.warn({ symbols: symbols.length > 5 ? symbols.length : symbols, code, err: describeError(e) }, 'vendor call failed');
+  }
+
+  /** Step 1: per symbol, the uncached days, the coverage window and the price status. */
+  async readCache(): Promise<CacheState> {
+    const { db } = this.deps;
     const [uncached, coverage, info] = await Promise.all([
-      BarModel.uncachedDays(db, symbols, days),
-      PriceCoverageModel.windows(db, symbols),
-      SymbolModel.priceInfo(db, symbols),
+      BarModel.uncachedDays(db, this.symbols, this.days),
+      PriceCoverageModel.windows(db, this.symbols),
+      SymbolModel.priceInfo(db, this.symbols),
     ]);
+    return { uncached, coverage, info };
+  }
+
+  /**
+   * Step 2: the cheapest plan for what is missing. Symbols known to have no prices and checked
+   * recently are reported, not asked again until their recheck is due.
+   */
+  planCalls(cache: CacheState): FetchPlan {
+    const { info } = cache;
     const groupedIneligible = new Set(
-      symbols.filter((s) => looksLikeMutualFund(s) || info.get(s)?.assetType === 'mutual_fund' || info.get(s)?.priceStatus === 'unavailable'),
+      this.symbols.filter((s) => looksLikeMutualFund(s) || info.get(s)?.assetType === 'mutual_fund' || info.get(s)?.priceStatus === 'unavailable'),
     );
-    // Known to have no prices and checked recently: reported, not asked again until the recheck is due.
-    const recheckMs = deps.unavailableRecheckMs ?? DEFAULT_UNAVAILABLE_RECHECK_MS;
+    const recheckMs = this.deps.unavailableRecheckMs ?? DEFAULT_UNAVAILABLE_RECHECK_MS;
     const resting = new Set(
-      symbols.filter((s) => {
+      this.symbols.filter((s) => {
         const i = info.get(s);
         return i?.priceStatus === 'unavailable' && i.statusAgeMs < recheckMs;
       }),
     );
-    for (const s of resting) {
-      const i = info.get(s)!;
-      result.unavailable.push({ symbol: s, reason: i.unavailableReason ?? 'no data' });
-    }
+    for (const s of resting) this.result.unavailable.push({ symbol: s, reason: info.get(s)!.unavailableReason ?? 'no data' });
     const plan = planFetch({
-      symbols: symbols.filter((s) => !resting.has(s)),
-      days,
-      uncached,
-      coverage,
+      symbols: this.symbols.filter((s) => !resting.has(s)),
+      days: this.days,
+      uncached: cache.uncached,
+      coverage: cache.coverage,
       groupedIneligible,
-      allowGrouped: deps.allowGrouped ?? true,
+      allowGrouped: this.deps.allowGrouped ?? true,
     });
-    result.alreadyCached = plan.alreadyCached.length + resting.size;
-    result.plan = {
+    this.result.alreadyCached = plan.alreadyCached.length + resting.size;
+    this.result.plan = {
       strategy: plan.strategy,
       groupedDates: plan.groupedDates.length,
       rangeCalls: plan.rangeCalls.length,
       fallbackRangeCalls: 0,
       naiveCalls: plan.naiveCalls,
     };
-    let callsPlanned = plan.callsPlanned;
-    let callsDone = 0;
-    logger.info(
-      { symbols: symbols.length, from, to, strategy: plan.strategy, callsPlanned, groupedDates: plan.groupedDates.length, rangeCalls: plan.rangeCalls.length, naiveCalls: plan.naiveCalls },
+    this.callsPlanned = plan.callsPlanned;
+    this.deps.logger.info(
+      {
+        symbols: this.symbols.length,
+        from: this.days[0],
+        to: this.days[this.days.length - 1],
+        strategy: plan.strategy,
+        callsPlanned: plan.callsPlanned,
+        groupedDates: plan.groupedDates.length,
+        rangeCalls: plan.rangeCalls.length,
+        naiveCalls: plan.naiveCalls,
+      },
       'market-data plan',
     );
-    if (callsPlanned === 0) return finish();
+    return plan;
+  }
 
-    // One controller for the whole call: a bad key stops every other request at once.
-    const controller = new AbortController();
-    // Every call in flight listens to this signal: more than Node's default of 10 is expected.
-    setMaxListeners(0, controller.signal);
-    let fatal: unknown;
-    const onOuterAbort = (): void => controller.abort(opts.signal?.reason);
-    if (opts.signal?.aborted) throw new MarketDataAbortedError({ cause: opts.signal.reason });
-    opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const stopped = (): boolean => controller.signal.aborted;
-
-    const fetchedBars = new Map<string, number>();
-    const statuses = new Map<string, PriceStatusWrite>();
-    const missingBySymbol = new Map(plan.needs.map((n) => [n.symbol, n.missing]));
-
-    const progress = async (): Promise<void> => {
-      callsDone++;
-      if (opts.onProgress) {
-        const p: EnsureBarsProgress = { callsDone, callsPlanned };
-        if (deps.limiter) p.etaSeconds = deps.limiter.etaSeconds(Math.max(0, callsPlanned - callsDone));
-        await opts.onProgress(p);
-      }
-    };
-
-    /** Records a per-call failure, or makes it fatal (bad key) and stops the rest. */
-    const onCallError = (e: unknown, symbols: readonly string[]): void => {
-      if (e instanceof PolygonAuthError) {
-        fatal ??= e;
-        controller.abort(e);
-        return;
-      }
-      if (stopped()) return;
-      const code = isMarketDataError(e) ? e.code : undefined;
-      for (const symbol of symbols) {
-        result.failed.push({ symbol, error: describeError(e), ...(code ? { code } : {}) });
-      }
-      logger.warn({ symbols: symbols.length > 5 ? symbols.length : symbols, code, err: describeError(e) }, 'vendor call failed');
-    };
-
+  /** Runs the vendor steps with the caller's signal wired to this call's controller. */
+  async withVendorCalls(steps: () => Promise<void>): Promise<void> {
+    const outer = this.opts.signal;
+    if (outer?.aborted) throw new MarketDataAbortedError({ cause: outer.reason });
+    const onOuterAbort = (): void => this.controller.abort(outer?.reason);
+    outer?.addEventListener('abort', onOuterAbort, { once: true });
     try {
-      // 1. Grouped daily: one call per date, keeping only in-scope symbols that lack that date.
-      const wantsDate = new Map<IsoDate, string[]>();
-      for (const symbol of plan.groupedSymbols) {
-        for (const d of missingBySymbol.get(symbol) ?? []) {
-          const list = wantsDate.get(d);
-          if (list) list.push(symbol);
-          else wantsDate.set(d, [symbol]);
-        }
-      }
-      const received = new Map<string, Set<IsoDate>>();
-      const groupedFailed = new Map<IsoDate, unknown>();
-      await pool(plan.groupedDates, concurrency, stopped, async (date) => {
-        const wanted = wantsDate.get(date) ?? [];
-        try {
-          const res = await client.getGroupedDaily(date, { signal: controller.signal, stats });
-          const rows: BarWrite[] = [];
-          for (const [symbol, bar] of barsForScope(res.bars, wanted)) {
-            const r = toRows(symbol, [bar]);
-            if (r.length === 0) continue;
-            rows.push(...r);
-            let set = received.get(symbol);
-            if (!set) received.set(symbol, (set = new Set()));
-            set.add(date);
-          }
-          // Read-modify-write of the total only after the await: workers run concurrently.
-          const written = await BarModel.upsertMany(db, rows);
-          result.barsWritten += written;
-          for (const r of rows) fetchedBars.set(r.symbol, (fetchedBars.get(r.symbol) ?? 0) + 1);
-        } catch (e) {
-          // Not replaced by range calls: that could turn one failed call into one call per symbol.
-          // The date stays missing and the next run asks for it again.
-          if (e instanceof PolygonAuthError) onCallError(e, []);
-          else if (!stopped()) {
-            groupedFailed.set(date, e);
-            logger.warn({ date, err: describeError(e) }, 'grouped daily call failed');
-          }
-        }
-        await progress();
-      });
-      if (fatal || stopped()) throw fatal ?? new MarketDataAbortedError({ cause: opts.signal?.reason });
-
-      // Coverage of grouped-served symbols, and what grouped daily did not provide.
-      const lacking = new Map<string, IsoDate[]>();
-      const groupedCoverage: { symbol: string; window: CoverageWindow }[] = [];
-      const failedByDate = new Map<IsoDate, string[]>();
-      for (const symbol of plan.groupedSymbols) {
-        const missing = missingBySymbol.get(symbol) ?? [];
-        const got = received.get(symbol) ?? new Set<IsoDate>();
-        const failedDate = missing.find((d) => groupedFailed.has(d));
-        if (failedDate !== undefined) {
-          const list = failedByDate.get(failedDate);
-          if (list) list.push(symbol);
-          else failedByDate.set(failedDate, [symbol]);
-          continue;
-        }
-        const stillMissing = missing.filter((d) => !got.has(d));
-        if (stillMissing.length > 0) lacking.set(symbol, stillMissing);
-        else if (missing.length > 0) {
-          const asked = { from: missing[0]!, to: missing[missing.length - 1]! };
-          groupedCoverage.push({ symbol, window: mergeCoverage(coverage.get(symbol), asked, adjacentTradingDays) });
-        }
-      }
-      for (const [date, symbols] of failedByDate) onCallError(groupedFailed.get(date), symbols);
-      if (groupedCoverage.length > 0) {
-        await db.transaction(async (trx) => {
-          await PriceCoverageModel.upsertMany(trx, groupedCoverage.map((c) => ({ symbol: c.symbol, from: c.window.from, to: c.window.to })));
-          await SymbolModel.setPriceStatus(trx, groupedCoverage.map((c) => ({ symbol: c.symbol, status: 'ok' as const, reason: null })));
-        });
-      }
-
-      // 2. Range calls: the plan's, then the fallbacks for symbols grouped daily lacked.
-      const fallback = planFallbackRanges(lacking);
-      result.plan.fallbackRangeCalls = fallback.length;
-      callsPlanned += fallback.length;
-      const calls: RangeCall[] = [...plan.rangeCalls, ...fallback].map((c) =>
-        widenToCoverage(c, coverage.get(c.symbol), nextTradingDay, previousTradingDay),
-      );
-      const windowDays = new Set(days);
-
-      await pool(calls, concurrency, stopped, async (call) => {
-        try {
-          const res = await client.getDailyRange(call.symbol, call.from, call.to, { signal: controller.signal, stats });
-          const uncachedSet = new Set(uncached.get(call.symbol) ?? []);
-          const inRange = res.bars.filter((b) => b.date >= call.from && b.date <= call.to);
-          // Bars inside the window that the cache already holds are not rewritten.
-          const rows = toRows(call.symbol, inRange.filter((b) => !windowDays.has(b.date) || uncachedSet.has(b.date)));
-          const window = mergeCoverage(coverage.get(call.symbol), { from: call.from, to: call.to }, adjacentTradingDays);
-          let status: PriceStatusWrite | undefined;
-          if (inRange.length > 0) {
-            status = { symbol: call.symbol, status: 'ok', reason: null };
-          } else {
-            const held = await BarModel.anyOf(db, call.symbol);
-            if (!held && (fetchedBars.get(call.symbol) ?? 0) === 0) {
-              const reason = res.notFound
-                ? `Polygon returned 404 (no data) for ${call.from}..${call.to}`
-                : `Polygon has no daily bars for ${call.from}..${call.to} (not exchange traded, unknown or delisted)`;
-              status = { symbol: call.symbol, status: 'unavailable', reason };
-            }
-          }
-          const written = await db.transaction(async (trx) => {
-            const n = await BarModel.upsertMany(trx, rows);
-            await PriceCoverageModel.upsertMany(trx, [{ symbol: call.symbol, from: window.from, to: window.to }]);
-            if (status) await SymbolModel.setPriceStatus(trx, [status]);
-            return n;
-          });
-          result.barsWritten += written;
-          if (status) statuses.set(call.symbol, status);
-          if (rows.length > 0) fetchedBars.set(call.symbol, (fetchedBars.get(call.symbol) ?? 0) + rows.length);
-        } catch (e) {
-          onCallError(e, [call.symbol]);
-        }
-        await progress();
-      });
-      if (fatal) throw fatal;
-      if (stopped()) throw new MarketDataAbortedError({ cause: opts.signal?.reason });
-
-      for (const s of statuses.values()) if (s.status === 'unavailable') result.unavailable.push({ symbol: s.symbol, reason: s.reason ?? 'no data' });
-      result.fetched = [...fetchedBars].map(([symbol, bars]) => ({ symbol, bars })).sort((a, b) => (a.symbol < b.symbol ? -1 : 1));
-      return finish();
+      await steps();
     } finally {
-      opts.signal?.removeEventListener('abort', onOuterAbort);
-    }
-
-    function finish(): EnsureBarsResult {
-      result.calls = { planned: callsPlanned, made: stats.made, retried: stats.retried, rateLimited: stats.rateLimited };
-      logger.info(
-        {
-          calls: result.calls,
-          barsWritten: result.barsWritten,
-          fetched: result.fetched.length,
-          alreadyCached: result.alreadyCached,
-          unavailable: result.unavailable.length,
-          failed: result.failed.length,
-        },
-        'market-data done',
-      );
-      return result;
+      outer?.removeEventListener('abort', onOuterAbort);
     }
   }
 
+  /**
+   * Step 3: grouped daily, one call per date, keeping only in-scope symbols that lack that date. A
+   * failed date is not replaced by range calls (that could turn one failed call into one call per
+   * symbol): it stays missing and the next run asks for it again.
+   */
+  async fetchGrouped(plan: FetchPlan, missingBySymbol: Map<string, IsoDate[]>): Promise<GroupedOutcome> {
+    const wantsDate = new Map<IsoDate, string[]>();
+    for (const symbol of plan.groupedSymbols) {
+      for (const d of missingBySymbol.get(symbol) ?? []) {
+        const list = wantsDate.get(d);
+        if (list) list.push(symbol);
+        else wantsDate.set(d, [symbol]);
+      }
+    }
+    const received = new Map<string, Set<IsoDate>>();
+    const failedDates = new Map<IsoDate, unknown>();
+    await pool(plan.groupedDates, this.deps.concurrency, () => this.stopped(), async (date) => {
+      try {
+        const res = await this.deps.client.getGroupedDaily(date, { signal: this.controller.signal, stats: this.stats });
+        const rows: BarWrite[] = [];
+        for (const [symbol, bar] of barsForScope(res.bars, wantsDate.get(date) ?? [])) {
+          const r = this.toRows(symbol, [bar]);
+          if (r.length === 0) continue;
+          rows.push(...r);
+          let set = received.get(symbol);
+          if (!set) received.set(symbol, (set = new Set()));
+          set.add(date);
+        }
+        // Read-modify-write of the total only after the await: workers run concurrently.
+        const written = await BarModel.upsertMany(this.deps.db, rows);
+        this.result.barsWritten += written;
+        for (const r of rows) this.fetchedBars.set(r.symbol, (this.fetchedBars.get(r.symbol) ?? 0) + 1);
+      } catch (e) {
+        if (e instanceof PolygonAuthError) this.onCallError(e, []);
+        else if (!this.stopped()) {
+          failedDates.set(date, e);
+          this.deps.logger.warn({ date, err: describeError(e) }, 'grouped daily call failed');
+        }
+      }
+      await this.progress();
+    });
+    if (this.fatal || this.stopped()) throw this.fatal ?? new MarketDataAbortedError({ cause: this.opts.signal?.reason });
+    return { received, failedDates };
+  }
+
+  /**
+   * Step 4: the coverage of the symbols grouped daily served in full (and their status: priced), the
+   * failures of symbols whose date failed, and per symbol the dates grouped daily did not provide.
+   */
+  async recordGrouped(plan: FetchPlan, cache: CacheState, missingBySymbol: Map<string, IsoDate[]>, grouped: GroupedOutcome): Promise<Map<string, IsoDate[]>> {
+    const lacking = new Map<string, IsoDate[]>();
+    const covered: { symbol: string; window: CoverageWindow }[] = [];
+    const failedByDate = new Map<IsoDate, string[]>();
+    for (const symbol of plan.groupedSymbols) {
+      const missing = missingBySymbol.get(symbol) ?? [];
+      const got = grouped.received.get(symbol) ?? new Set<IsoDate>();
+      const failedDate = missing.find((d) => grouped.failedDates.has(d));
+      if (failedDate !== undefined) {
+        const list = failedByDate.get(failedDate);
+        if (list) list.push(symbol);
+        else failedByDate.set(failedDate, [symbol]);
+        continue;
+      }
+      const stillMissing = missing.filter((d) => !got.has(d));
+      if (stillMissing.length > 0) lacking.set(symbol, stillMissing);
+      else if (missing.length > 0) {
+        const asked = { from: missing[0]!, to: missing[missing.length - 1]! };
+        covered.push({ symbol, window: mergeCoverage(cache.coverage.get(symbol), asked, adjacentTradingDays) });
+      }
+    }
+    for (const [date, symbols] of failedByDate) this.onCallError(grouped.failedDates.get(date), symbols);
+    if (covered.length > 0) {
+      await this.deps.db.transaction(async (trx) => {
+        await PriceCoverageModel.upsertMany(
+          trx,
+          covered.map((c) => ({ symbol: c.symbol, from: c.window.from, to: c.window.to })),
+        );
+        await SymbolModel.setPriceStatus(
+          trx,
+          covered.map((c) => ({ symbol: c.symbol, status: 'ok' as const, reason: null })),
+        );
+      });
+    }
+    return lacking;
+  }
+
+  /** The range calls to make: the plan's, then one per symbol grouped daily lacked, each touching its coverage. */
+  rangeCalls(plan: FetchPlan, cache: CacheState, lacking: Map<string, IsoDate[]>): RangeCall[] {
+    const fallback = planFallbackRanges(lacking);
+    this.result.plan.fallbackRangeCalls = fallback.length;
+    this.callsPlanned += fallback.length;
+    return [...plan.rangeCalls, ...fallback].map((c) => widenToCoverage(c, cache.coverage.get(c.symbol), nextTradingDay, previousTradingDay));
+  }
+
+  /** Why a symbol the vendor answered without bars has no prices, or undefined while the cache or this call has bars of it. */
+  private async unavailableReason(call: RangeCall, notFound: boolean): Promise<string | undefined> {
+    if ((this.fetchedBars.get(call.symbol) ?? 0) > 0 || (await BarModel.anyOf(this.deps.db, call.symbol))) return undefined;
+    return notFound
+      ? `Polygon returned 404 (no data) for ${call.from}..${call.to}`
+      : `Polygon has no daily bars for ${call.from}..${call.to} (not exchange traded, unknown or delisted)`;
+  }
+
+  /**
+   * Step 5: the range calls. Each stores its bars (not rewriting bars inside the window the cache
+   * already holds), its coverage and the symbol's price status in one transaction.
+   */
+  async fetchRanges(calls: readonly RangeCall[], cache: CacheState): Promise<void> {
+    const windowDays = new Set(this.days);
+    await pool(calls, this.deps.concurrency, () => this.stopped(), async (call) => {
+      try {
+        const res = await this.deps.client.getDailyRange(call.symbol, call.from, call.to, { signal: this.controller.signal, stats: this.stats });
+        const uncachedSet = new Set(cache.uncached.get(call.symbol) ?? []);
+        const inRange = res.bars.filter((b) => b.date >= call.from && b.date <= call.to);
+        const rows = this.toRows(
+          call.symbol,
+          inRange.filter((b) => !windowDays.has(b.date) || uncachedSet.has(b.date)),
+        );
+        const window = mergeCoverage(cache.coverage.get(call.symbol), { from: call.from, to: call.to }, adjacentTradingDays);
+        let status: PriceStatusWrite | undefined;
+        if (inRange.length > 0) status = { symbol: call.symbol, status: 'ok', reason: null };
+        else {
+          const reason = await this.unavailableReason(call, res.notFound);
+          if (reason) status = { symbol: call.symbol, status: 'unavailable', reason };
+        }
+        const written = await this.deps.db.transaction(async (trx) => {
+          const n = await BarModel.upsertMany(trx, rows);
+          await PriceCoverageModel.upsertMany(trx, [{ symbol: call.symbol, from: window.from, to: window.to }]);
+          if (status) await SymbolModel.setPriceStatus(trx, [status]);
+          return n;
+        });
+        this.result.barsWritten += written;
+        if (status) this.statuses.set(call.symbol, status);
+        if (rows.length > 0) this.fetchedBars.set(call.symbol, (this.fetchedBars.get(call.symbol) ?? 0) + rows.length);
+      } catch (e) {
+        this.onCallError(e, [call.symbol]);
+      }
+      await this.progress();
+    });
+    if (this.fatal) throw this.fatal;
+    if (this.stopped()) throw new MarketDataAbortedError({ cause: this.opts.signal?.reason });
+    for (const s of this.statuses.values()) if (s.status === 'unavailable') this.result.unavailable.push({ symbol: s.symbol, reason: s.reason ?? 'no data' });
+    this.result.fetched = [...this.fetchedBars].map(([symbol, bars]) => ({ symbol, bars })).sort((a, b) => (a.symbol < b.symbol ? -1 : 1));
+  }
+
+  /** Step 6: the call counts, logged. */
+  finish(): EnsureBarsResult {
+    const r = this.result;
+    r.calls = { planned: this.callsPlanned, made: this.stats.made, retried: this.stats.retried, rateLimited: this.stats.rateLimited };
+    this.deps.logger.info(
+      { calls: r.calls, barsWritten: r.barsWritten, fetched: r.fetched.length, alreadyCached: r.alreadyCached, unavailable: r.unavailable.length, failed: r.failed.length },
+      'market-data done',
+    );
+    return r;
+  }
+}
+
+export function createMarketData(deps: MarketDataDeps): MarketData {
+  const settings = { ...deps, source: deps.source ?? 'polygon', concurrency: deps.concurrency ?? 8 };
   return {
-    ensureBars,
+    async ensureBars(symbolsIn, from, to, opts = {}) {
+      assertIsoDate(from);
+      assertIsoDate(to);
+      const symbols = normaliseSymbols(symbolsIn);
+      const days = from <= to ? tradingDaysBetween(from, to) : [];
+      const fetch = new BarFetch(settings, symbols, days, opts);
+      if (symbols.length === 0 || days.length === 0) {
+        fetch.result.alreadyCached = symbols.length;
+        return fetch.result;
+      }
+      const cache = await fetch.readCache();
+      const plan = fetch.planCalls(cache);
+      if (plan.callsPlanned === 0) return fetch.finish();
+      const missingBySymbol = new Map(plan.needs.map((n) => [n.symbol, n.missing]));
+      await fetch.withVendorCalls(async () => {
+        const grouped = await fetch.fetchGrouped(plan, missingBySymbol);
+        const lacking = await fetch.recordGrouped(plan, cache, missingBySymbol, grouped);
+        await fetch.fetchRanges(fetch.rangeCalls(plan, cache, lacking), cache);
+      });
+      return fetch.finish();
+    },
     async loadCloses(symbols, from, to) {
-      return BarModel.closes(db, normaliseSymbols(symbols), from, to);
+      return BarModel.closes(deps.db, normaliseSymbols(symbols), from, to);
     },
   };
 }
