@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   MarketDataAbortedError,
   PolygonAuthError,
@@ -56,16 +56,23 @@ describe('retryDelayMs', () => {
 describe('local limiter', () => {
   let limiter: CallLimiter | undefined;
   afterEach(async () => {
-    await limiter?.close();
+    const closing = limiter?.close();
+    // On fake timers Bottleneck's shutdown waits on timers too.
+    if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(60_000);
+    await closing;
     limiter = undefined;
+    vi.useRealTimers();
   });
 
+  // Bottleneck and the limiter time everything with setTimeout and Date.now: on fake timers the
+  // spacing is exact and independent of the machine's load.
   it('schedules retries as limiter jobs: every attempt start stays minTime apart', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     limiter = createLimiter({ plan: 'free', window: { calls: 10, ms: 1000 }, safetyFactor: 1, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
     const starts: number[] = [];
     const failures = new Map<number, number>([[0, 2], [2, 1]]);
     const stats = emptyCallStats();
-    const results = await Promise.all(
+    const all = Promise.all(
       [0, 1, 2, 3].map((i) =>
         limiter!.schedule(async () => {
           starts.push(Date.now());
@@ -78,29 +85,33 @@ describe('local limiter', () => {
         }, { stats }),
       ),
     );
-    expect(results).toEqual([0, 1, 2, 3]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await all).toEqual([0, 1, 2, 3]);
     expect(starts).toHaveLength(7);
+    // Slots are 100 ms apart; a retry that bypassed the limiter would start 1-5 ms after its failure.
+    // (The first job runs 1 ms into its slot: Node runs a 0 ms timer after 1 ms.)
     const gaps = starts.slice(1).map((t, k) => t - starts[k]!);
-    // Spacing is 100 ms; a retry that bypassed the limiter would start 1-5 ms after its failure.
-    // The bound leaves room for event-loop lag on a loaded machine (one start late, the next on time).
-    for (const g of gaps) expect(g).toBeGreaterThanOrEqual(60);
+    for (const g of gaps) expect(g).toBeGreaterThanOrEqual(99);
     expect(stats).toEqual({ made: 7, retried: 3, rateLimited: 0 });
     expect(limiter.counters()).toEqual({ made: 7, retried: 3, rateLimited: 0 });
   });
 
   it('pauses after a 429 for Retry-After and counts it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     limiter = createLimiter({ plan: 'paid', callsPerSecond: 1000, maxConcurrent: 4 });
-    let first = true;
-    const t0 = Date.now();
-    const value = await limiter.schedule(async () => {
-      if (first) {
-        first = false;
-        throw new PolygonRateLimitError('slow down', { status: 429, retryAfterMs: 150 });
-      }
+    const starts: number[] = [];
+    const pending = limiter.schedule(async () => {
+      starts.push(Date.now());
+      if (starts.length === 1) throw new PolygonRateLimitError('slow down', { status: 429, retryAfterMs: 150 });
       return 'ok';
     });
-    expect(value).toBe('ok');
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    await vi.advanceTimersByTimeAsync(149);
+    // Still waiting out the Retry-After: one attempt so far.
+    expect(starts).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await pending).toBe('ok');
+    expect(starts).toHaveLength(2);
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(150);
     expect(limiter.counters()).toEqual({ made: 2, retried: 1, rateLimited: 1 });
   });
 
