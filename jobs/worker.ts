@@ -50,7 +50,7 @@ async function handOver(err: unknown, logger: Logger, requeue: () => Promise<voi
   throw err;
 }
 
-export function workerHandlers(opts: WorkerOptions): JobHandlers & { sweepNow(): Promise<SweepResult> } {
+function workerHandlers(opts: WorkerOptions): JobHandlers & { sweepNow(): Promise<SweepResult> } {
   const { pipeline, logger, store } = opts;
   const sweepNow = () =>
     sweepStaleRuns({ knex: pipeline.knex, queue: store.queue, logger, lockLifetimeMs: opts.lockLifetimeMs, processEveryMs: opts.processEveryMs });

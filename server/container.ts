@@ -7,9 +7,9 @@ import { hostname } from 'node:os';
 import { openDatabase, type Database } from '../db/database.js';
 import type { Knex } from '../db/knex.js';
 import { ApiTokenModel } from '../db/models/api-token.model.js';
-import { createLimiter, type CallLimiter } from '../jobs/market-data/limiter.js';
+import { createLimiter } from '../jobs/market-data/limiter.js';
 import { createMarketData, type MarketData } from '../jobs/market-data/market-data.js';
-import { createPolygonClient, type PolygonClient } from '../jobs/market-data/polygon-client.js';
+import { createPolygonClient } from '../jobs/market-data/polygon-client.js';
 import type { PipelineDeps } from '../jobs/pipeline/deps.js';
 import { createAgendaJobStore } from '../jobs/queue/agenda-queue.js';
 import type { JobStore } from '../jobs/queue/job-queue.js';
@@ -40,9 +40,6 @@ export interface Container {
   runControl: RunControlService;
   /** What the routers call. */
   services: ApiServices;
-  /** Present for roles that execute runs ('worker', 'all'). */
-  market?: { client: PolygonClient; limiter: CallLimiter; marketData: MarketData };
-  pipeline?: PipelineDeps;
   /** Starts this process's worker: sweeps, takes jobs, registers the nightly schedule (roles 'worker' and 'all'). */
   startWorker(): Promise<WorkerHandle>;
   close(): Promise<void>;
@@ -82,7 +79,7 @@ export function buildApiServices(deps: Pick<Container, 'config' | 'logger' | 'kn
 }
 
 /** The vendor client, its limiter and the market-data port of the pipeline. */
-function buildMarket(config: Config, knex: Knex, logger: Logger, closers: (() => Promise<void>)[]): NonNullable<Container['market']> {
+function buildMarket(config: Config, knex: Knex, logger: Logger, closers: (() => Promise<void>)[]): MarketData {
   const p = config.polygon;
   const limiter = createLimiter({
     plan: p.plan,
@@ -107,7 +104,7 @@ function buildMarket(config: Config, knex: Knex, logger: Logger, closers: (() =>
   });
   closers.push(() => client.close());
   const marketData = createMarketData({ db: knex, client, logger, limiter, concurrency: p.plan === 'free' ? 1 : p.maxConcurrent });
-  return { client, limiter, marketData };
+  return marketData;
 }
 
 export async function createContainer(opts: ContainerOptions): Promise<Container> {
@@ -137,13 +134,11 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
     const runControl = createRunControlService({ knex, queue: jobStore.queue, logger, clock, closeCutoff: config.batch.closeCutoff });
     const services = buildApiServices({ config, logger, knex, runControl, clock });
 
-    let market: Container['market'];
     let pipeline: PipelineDeps | undefined;
     if (opts.role !== 'api') {
-      market = buildMarket(config, knex, logger, closers);
       pipeline = {
         knex,
-        marketData: market.marketData,
+        marketData: buildMarket(config, knex, logger, closers),
         logger,
         clock,
         closeCutoff: config.batch.closeCutoff,
@@ -162,8 +157,6 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
       jobStore,
       runControl,
       services,
-      market,
-      pipeline,
       async startWorker() {
         if (!pipeline) throw new Error('a worker needs a container built with role "worker" or "all"');
         const b = config.batch;

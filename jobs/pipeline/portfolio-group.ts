@@ -90,7 +90,7 @@ const noWork = (portfolioId: string): PortfolioOutcome => ({
  * it never starts across a hole (then it starts right after the last snapshot) nor from a snapshot
  * older than the portfolio's inception (then it starts at inception, from the entered equity).
  */
-export function rollForwardStart(
+function rollForwardStart(
   wanted: IsoDate,
   priorIn: PriorSnapshotState | null,
   inceptionIn: IsoDate,
@@ -213,7 +213,7 @@ async function writeRows(trx: Db, computed: readonly Computed[]): Promise<void> 
  * group; everything written is an upsert on the natural keys. A portfolio whose computation fails is
  * left out of the writes and reported; the others are written.
  */
-export async function analysePortfolioGroup(
+async function analysePortfolioGroup(
   db: Db,
   plans: readonly PortfolioPlan[],
   target: IsoDate,

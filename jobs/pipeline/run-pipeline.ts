@@ -19,7 +19,7 @@ import { RunRecorder } from './run-recorder.js';
 import { overallPercent } from '../../core/progress.js';
 
 /** The phases in the order every run runs them. */
-export const PHASES: readonly Phase[] = [marketDataPhase, symbolFactorsPhase, symbolMetricsPhase, portfolioAnalyticsPhase];
+const PHASES: readonly Phase[] = [marketDataPhase, symbolFactorsPhase, symbolMetricsPhase, portfolioAnalyticsPhase];
 
 /** Stops here when the job must stop; else renews the job's lock with the run's percent. */
 async function touch(ctl: JobControl, rec: RunRecorder): Promise<void> {

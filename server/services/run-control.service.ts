@@ -35,9 +35,9 @@ export interface RunControlDeps {
   closeCutoff: string;
 }
 
-export const MAX_RUNS_PER_PAGE = 200;
+const MAX_RUNS_PER_PAGE = 200;
 
-export function toStatusView(row: RunStatusRecord, now: number, freshness: PortfolioFreshness | null): RunStatusView {
+function toStatusView(row: RunStatusRecord, now: number, freshness: PortfolioFreshness | null): RunStatusView {
   const terminal = isTerminalStatus(row.status);
   return {
     runId: row.id,

@@ -23,7 +23,7 @@ const CHUNK_WARNINGS = 200;
 
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-export function failureSummary(symbols: readonly string[], portfolios: readonly { portfolioId: string; error: string }[]): string {
+function failureSummary(symbols: readonly string[], portfolios: readonly { portfolioId: string; error: string }[]): string {
   const parts: string[] = [];
   if (symbols.length > 0) parts.push(`symbols failed: ${symbols.join(', ')}`);
   if (portfolios.length > 0) parts.push(`portfolios failed: ${portfolios.map((p) => `${p.portfolioId} (${p.error})`).join('; ')}`);
