@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * The whole product's schema (SPEC §2). The unique keys are the idempotency keys of every
+ * The whole product's schema (README, Database). The unique keys are the idempotency keys of every
  * write a run repeats; check constraints keep values inside their domains so a bug cannot
  * store a half-valid row.
  */

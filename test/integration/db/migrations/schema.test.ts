@@ -3,7 +3,7 @@ import { createKnex, migrateLatest } from '../../../../db/knex.js';
 import { BarModel } from '../../../../db/models/bar.model.js';
 import { createTestDatabase, type TestDatabase } from '../../../helpers/db.js';
 
-const SPEC_TABLES = [
+const PRODUCT_TABLES = [
   'users',
   'api_tokens',
   'portfolios',
@@ -28,14 +28,14 @@ async function tables(db: TestDatabase): Promise<string[]> {
 }
 
 describe('migrations', () => {
-  it('go up on an empty database, creating every SPEC table, and all the way down again', async () => {
+  it('go up on an empty database, creating every product table, and all the way down again', async () => {
     const db = await createTestDatabase({ migrated: false });
     try {
       expect(await tables(db)).toEqual([]);
       const applied = await migrateLatest(db.knex);
       expect(applied.length).toBeGreaterThanOrEqual(2);
       const after = await tables(db);
-      for (const t of SPEC_TABLES) expect(after).toContain(t);
+      for (const t of PRODUCT_TABLES) expect(after).toContain(t);
       expect(after).toContain('agenda_jobs');
       expect(await db.knex('factor_definitions').count<{ count: number }[]>('* as count')).toEqual([{ count: 12 }]);
 
@@ -43,7 +43,7 @@ describe('migrations', () => {
       expect((await tables(db)).filter((t) => !t.startsWith('knex_migrations'))).toEqual([]);
       // and up again: down really undid everything
       await migrateLatest(db.knex);
-      for (const t of SPEC_TABLES) expect(await tables(db)).toContain(t);
+      for (const t of PRODUCT_TABLES) expect(await tables(db)).toContain(t);
     } finally {
       await db.destroy();
     }
@@ -58,7 +58,7 @@ describe('concurrent start-up', () => {
       const applied = await Promise.all([migrateLatest(db.knex), ...others.map((k) => migrateLatest(k))]);
       // Exactly one of them applied the migrations; the others found nothing left to do.
       expect(applied.map((a) => a.length).sort()).toEqual([0, 0, 2]);
-      for (const t of SPEC_TABLES) expect(await tables(db)).toContain(t);
+      for (const t of PRODUCT_TABLES) expect(await tables(db)).toContain(t);
     } finally {
       for (const k of others) await k.destroy();
       await db.destroy();
