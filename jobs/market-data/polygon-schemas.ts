@@ -1,5 +1,5 @@
 /**
- * Shapes of the Polygon (Massive) REST bodies the client reads (POLYGON.md §2-3). Unknown fields are
+ * Shapes of the Polygon (Massive) REST bodies the client reads: aggregates and grouped daily. Unknown fields are
  * tolerated so that vendor additions do not break parsing; missing or mistyped fields we rely on are
  * errors.
  */
