@@ -37,6 +37,19 @@ export interface PositionView extends StoredPosition {
 
 const POSITION_COLUMNS = ['id', 'portfolio_id', 'symbol', 'quantity', 'entry_price', 'entry_date', 'exit_date', 'exit_price', 'investment_class'] as const;
 
+type PositionColumns = Pick<PositionModel, (typeof POSITION_COLUMNS)[number]>;
+
+const toStoredPosition = (r: PositionColumns): StoredPosition => ({
+  id: r.id,
+  symbol: r.symbol,
+  quantity: r.quantity,
+  entryPrice: r.entry_price,
+  entryDate: r.entry_date,
+  exitDate: r.exit_date,
+  exitPrice: r.exit_price,
+  investmentClass: r.investment_class,
+});
+
 /** `positions`: what a portfolio holds, with entry and (optional) exit. */
 export class PositionModel extends BaseModel {
   static override tableName = 'positions';
@@ -93,21 +106,11 @@ export class PositionModel extends BaseModel {
       .whereNull('deleted_at')
       .orderBy(['portfolio_id', 'entry_date', 'id'])
       .select(...POSITION_COLUMNS)
-      .toKnexQuery()) as Pick<PositionModel, (typeof POSITION_COLUMNS)[number]>[];
+      .toKnexQuery()) as PositionColumns[];
     const out = new Map<string, HeldPosition[]>();
     for (const r of rows) {
       const list = out.get(r.portfolio_id) ?? [];
-      list.push({
-        id: r.id,
-        portfolioId: r.portfolio_id,
-        symbol: r.symbol,
-        quantity: r.quantity,
-        entryPrice: r.entry_price,
-        entryDate: r.entry_date,
-        exitDate: r.exit_date,
-        exitPrice: r.exit_price,
-        investmentClass: r.investment_class,
-      });
+      list.push({ ...toStoredPosition(r), portfolioId: r.portfolio_id });
       out.set(r.portfolio_id, list);
     }
     return out;
@@ -122,17 +125,6 @@ export class PositionModel extends BaseModel {
       .whereNull('positions.deleted_at')
       .orderBy([{ column: 'positions.entry_date' }, { column: 'positions.symbol' }, { column: 'positions.id' }])
       .castTo<(PositionModel & { price_status: PriceStatus | null; unavailable_reason: string | null })[]>();
-    return rows.map((r) => ({
-      id: r.id,
-      symbol: r.symbol,
-      quantity: r.quantity,
-      entryPrice: r.entry_price,
-      entryDate: r.entry_date,
-      exitDate: r.exit_date,
-      exitPrice: r.exit_price,
-      investmentClass: r.investment_class,
-      priceStatus: r.price_status,
-      unavailableReason: r.unavailable_reason,
-    }));
+    return rows.map((r) => ({ ...toStoredPosition(r), priceStatus: r.price_status, unavailableReason: r.unavailable_reason }));
   }
 }

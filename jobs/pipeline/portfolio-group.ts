@@ -192,18 +192,9 @@ async function writeRows(trx: Db, computed: readonly Computed[]): Promise<void> 
   const replaced = computed.filter((c) => rewritten.has(c.plan.id)).map((c) => ({ portfolioId: c.plan.id, from: c.firstDate }));
   await PortfolioFactorExposureModel.deleteFrom(trx, replaced);
   await PositionFactorExposureModel.deleteFrom(trx, replaced);
-  await PortfolioSnapshotModel.upsertMany(
-    trx,
-    computed.flatMap((c) => c.snapshots),
-  );
-  await PositionFactorExposureModel.upsertMany(
-    trx,
-    computed.flatMap((c) => c.positionRows),
-  );
-  await PortfolioFactorExposureModel.upsertMany(
-    trx,
-    computed.flatMap((c) => c.portfolioRows),
-  );
+  await PortfolioSnapshotModel.upsertMany(trx, computed.flatMap((c) => c.snapshots));
+  await PositionFactorExposureModel.upsertMany(trx, computed.flatMap((c) => c.positionRows));
+  await PortfolioFactorExposureModel.upsertMany(trx, computed.flatMap((c) => c.portfolioRows));
 }
 
 /**

@@ -159,24 +159,20 @@ export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<Ag
   const registry = new Set<AbortController>();
   const processor: JobProcessor = {
     async start(handlers: JobHandlers, { sweepEveryMs }) {
-      const own = { lockLifetime: opts.lockLifetimeMs, concurrency: opts.concurrency };
       const single = { lockLifetime: opts.lockLifetimeMs, concurrency: 1 };
-      agenda.define<RunJobData>(
-        JOB_RUN,
-        async (job) => {
-          const data = RunJobData.parse(job.attrs.data);
-          await withLockKeeper(job as Job<unknown>, opts.lockLifetimeMs, registry, opts.logger, (ctl) => handlers.run(data, ctl));
-        },
-        own,
-      );
-      agenda.define<ChunkJobData>(
-        JOB_CHUNK,
-        async (job) => {
-          const data = ChunkJobData.parse(job.attrs.data);
-          await withLockKeeper(job as Job<unknown>, opts.lockLifetimeMs, registry, opts.logger, (ctl) => handlers.chunk(data, ctl));
-        },
-        own,
-      );
+      /** A job that does a run's work: its payload checked, its lock kept while it runs. */
+      const defineLocked = <T>(name: string, payload: { parse(data: unknown): T }, work: (data: T, ctl: JobControl) => Promise<void>): void => {
+        agenda.define(
+          name,
+          async (job: Job<unknown>) => {
+            const data = payload.parse(job.attrs.data);
+            await withLockKeeper(job, opts.lockLifetimeMs, registry, opts.logger, (ctl) => work(data, ctl));
+          },
+          { lockLifetime: opts.lockLifetimeMs, concurrency: opts.concurrency },
+        );
+      };
+      defineLocked(JOB_RUN, RunJobData, (data, ctl) => handlers.run(data, ctl));
+      defineLocked(JOB_CHUNK, ChunkJobData, (data, ctl) => handlers.chunk(data, ctl));
       agenda.define(JOB_NIGHTLY, () => handlers.nightly(), single);
       agenda.define(JOB_SWEEP, () => handlers.sweep(), single);
       await agenda.start();
