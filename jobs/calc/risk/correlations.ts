@@ -52,45 +52,70 @@ export function pairwiseCorrelations(symbols: readonly string[], windows: readon
   const observations: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   const unavailable: CorrelationMatrix['unavailable'] = [];
   // Centre each series on its own mean first: the sums below then stay free of cancellation.
-  const centred = windows.map((w) => {
-    const mu = meanOf(w);
-    return Float64Array.from(w.values, (v, k) => (w.present[k] ? v - mu : 0));
+  const stats = windows.map((w) => {
+    const mean = meanOf(w);
+    const x = new Float64Array(w.length);
+    let ss = 0;
+    for (let k = 0; k < w.length; k++) {
+      if (!w.present[k]) continue;
+      const d = w.values[k]! - mean;
+      x[k] = d;
+      ss += d * d;
+    }
+    const constant = !(ss > CONSTANT_TOLERANCE * (ss + w.count * mean * mean));
+    return { x, ss, full: w.count === w.length, constant };
   });
+  const need = Math.max(2, minCommon);
   for (let i = 0; i < n; i++) {
     const wi = windows[i]!;
-    const xi = centred[i]!;
+    const si = stats[i]!;
     for (let j = i; j < n; j++) {
       const wj = windows[j]!;
-      const xj = centred[j]!;
+      const sj = stats[j]!;
+      const label = i === j ? symbols[i]! : `${symbols[i]!}/${symbols[j]!}`;
       let c = 0;
-      let sx = 0;
-      let sy = 0;
-      let sxx = 0;
-      let syy = 0;
-      let sxy = 0;
-      for (let k = 0; k < wi.length; k++) {
-        if (!(wi.present[k]! & wj.present[k]!)) continue;
-        const x = xi[k]!;
-        const y = xj[k]!;
-        c++;
-        sx += x;
-        sy += y;
-        sxx += x * x;
-        syy += y * y;
-        sxy += x * y;
+      let cxx: number;
+      let cyy: number;
+      let cxy: number;
+      let constant: boolean;
+      if (si.full && sj.full) {
+        // Every day is common: the series are already centred on the common days' means.
+        c = wi.length;
+        let dot = 0;
+        for (let k = 0; k < c; k++) dot += si.x[k]! * sj.x[k]!;
+        cxx = si.ss;
+        cyy = sj.ss;
+        cxy = dot;
+        constant = si.constant || sj.constant;
+      } else {
+        let sx = 0;
+        let sy = 0;
+        let sxx = 0;
+        let syy = 0;
+        let sxy = 0;
+        for (let k = 0; k < wi.length; k++) {
+          if (!(wi.present[k]! & wj.present[k]!)) continue;
+          const x = si.x[k]!;
+          const y = sj.x[k]!;
+          c++;
+          sx += x;
+          sy += y;
+          sxx += x * x;
+          syy += y * y;
+          sxy += x * y;
+        }
+        cxx = sxx - (sx * sx) / c;
+        cyy = syy - (sy * sy) / c;
+        cxy = sxy - (sx * sy) / c;
+        constant = !(cxx > CONSTANT_TOLERANCE * sxx) || !(cyy > CONSTANT_TOLERANCE * syy);
       }
       observations[i]![j] = c;
       observations[j]![i] = c;
-      const label = i === j ? symbols[i]! : `${symbols[i]!}/${symbols[j]!}`;
-      if (c < Math.max(2, minCommon)) {
-        const u = tooFew(`correlation ${label} (common days)`, c, Math.max(2, minCommon)).unavailable!;
-        unavailable.push({ i, j, unavailable: u });
+      if (c < need) {
+        unavailable.push({ i, j, unavailable: tooFew(`correlation ${label} (common days)`, c, need).unavailable! });
         continue;
       }
-      const cxx = sxx - (sx * sx) / c;
-      const cyy = syy - (sy * sy) / c;
-      const cxy = sxy - (sx * sy) / c;
-      if (!(cxx > CONSTANT_TOLERANCE * sxx) || !(cyy > CONSTANT_TOLERANCE * syy) || !(cxx > 0) || !(cyy > 0)) {
+      if (constant || !(cxx > 0) || !(cyy > 0)) {
         unavailable.push({ i, j, unavailable: missing('zero_variance', `correlation ${label}: a series is constant on the common days`).unavailable! });
         continue;
       }

@@ -96,6 +96,8 @@ export interface SymbolRiskData {
   type?: string | null;
   /** A sector already known (e.g. stored with the profile); wins over sicCode and type. */
   sector?: Sector | null;
+  /** Stored 21-day volatilities of earlier days, used for the percentile instead of recomputing them. */
+  vol21History?: readonly Vol21Point[];
 }
 
 /** The per-symbol figures of a day (the same in every portfolio holding the symbol). */
@@ -106,6 +108,8 @@ export interface HoldingRisk {
   residual: ResidualVariance;
   /** Returns over the 252 trading days ending at d. */
   window: DenseWindow;
+  /** Its last 90 days (the correlation window). */
+  window90: DenseWindow;
   /** Betas in RISK_FACTORS order (0 where missing). */
   betas: Float64Array;
   /** Factors without a beta. */
@@ -120,16 +124,20 @@ function sameBetas(a: PerFactor<number> | undefined, b: PerFactor<number> | unde
 /** The symbol's figures on the day, cached in the day by symbol (recomputed when its returns or betas differ). */
 export function computeHoldingRisk(day: RiskDay, symbol: string, data: SymbolRiskData): HoldingRisk {
   const hit = day.holdingCache.get(symbol);
-  if (hit !== undefined && hit.data.returns === data.returns && sameBetas(hit.data.betas, data.betas)) return hit.risk;
+  if (hit !== undefined && hit.data.returns === data.returns && hit.data.vol21History === data.vol21History && sameBetas(hit.data.betas, data.betas)) {
+    return hit.risk;
+  }
   const returns = data.returns ?? EMPTY_RETURNS;
   const window = denseWindow(returns, day.ordinal, RISK_LOOKBACK_DAYS);
   const betas = factorVector(data.betas);
   const missingBetas = RISK_FACTORS.filter((f) => !Number.isFinite(data.betas?.[f.key])).map((f) => f.key);
+  const window90 = windowTail(window, CORRELATION_WINDOW);
   const risk: HoldingRisk = {
     symbol,
-    volatility: computeVolatility(returns, day.date),
-    residual: residualVariance(windowTail(window, RESIDUAL_WINDOW), betas, day.panel),
+    volatility: computeVolatility(returns, day.date, data.vol21History ? { vol21History: data.vol21History } : {}),
+    residual: residualVariance(RESIDUAL_WINDOW === CORRELATION_WINDOW ? window90 : windowTail(window, RESIDUAL_WINDOW), betas, day.panel),
     window,
+    window90,
     betas,
     missingBetas,
   };
@@ -359,7 +367,7 @@ function assemble(day: RiskDay, input: PortfolioRiskInput): Assembled {
   // §2 correlations over 90 days.
   const symbols = included.map((h) => h.symbol);
   const mvs = included.map((h) => h.marketValue);
-  const w90 = included.map((h) => windowTail(h.risk.window, CORRELATION_WINDOW));
+  const w90 = included.map((h) => h.risk.window90);
   const correlations = pairwiseCorrelations(symbols, w90);
   const avgCorr = weightedAverageCorrelation(correlations, mvs);
   const div = diversificationRatio(symbols, w90, mvs);
@@ -524,7 +532,16 @@ export interface RiskMatrices {
 
 /** The day's matrices for a portfolio (stored for the latest date; computed on request for others). */
 export function computeRiskMatrices(day: RiskDay, input: PortfolioRiskInput): RiskMatrices {
-  const { correlations, b } = assemble(day, input);
+  return matricesOf(day, assemble(day, input));
+}
+
+/** computePortfolioRisk and computeRiskMatrices in one pass (the latest date of a run). */
+export function computePortfolioRiskWithMatrices(day: RiskDay, input: PortfolioRiskInput): PortfolioRiskResult & { matrices: RiskMatrices } {
+  const assembled = assemble(day, input);
+  return { ...assembled.result, matrices: matricesOf(day, assembled) };
+}
+
+function matricesOf(day: RiskDay, { correlations, b }: Assembled): RiskMatrices {
   const cov = day.covariance;
   const matrix = cov.matrix === null ? null : Array.from({ length: FACTOR_COUNT }, (_, i) => Array.from(cov.matrix!.subarray(i * FACTOR_COUNT, (i + 1) * FACTOR_COUNT)));
   return {

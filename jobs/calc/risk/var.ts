@@ -31,7 +31,10 @@ export function quantileLinear(sorted: ArrayLike<number>, p: number): number {
  * (quantileLinear), ES = −mean of the P&L values ≤ q. No minimum here (see historicalVarEs).
  */
 export function historicalTail(pnl: ArrayLike<number>, c: number): { valueAtRisk: number; expectedShortfall: number } {
-  const sorted = Float64Array.from(pnl).sort();
+  return tailOfSorted(Float64Array.from(pnl).sort(), c);
+}
+
+function tailOfSorted(sorted: Float64Array, c: number): { valueAtRisk: number; expectedShortfall: number } {
   const q = quantileLinear(sorted, 1 - c);
   let sum = 0;
   let count = 0;
@@ -76,17 +79,18 @@ export function historicalVarEs(windows: readonly DenseWindow[], marketValues: r
       any[k] = 1;
     }
   });
-  const sample: number[] = [];
-  for (let k = 0; k < length; k++) if (any[k]) sample.push(pnl[k]!);
-  if (sample.length < minDays) return { ...allMissing(tooFew('historical VaR (days on which a holding has a return)', sample.length, minDays)), days: sample.length };
-  const t95 = historicalTail(sample, 0.95);
-  const t99 = historicalTail(sample, 0.99);
+  let days = 0;
+  for (let k = 0; k < length; k++) if (any[k]) pnl[days++] = pnl[k]!;
+  if (days < minDays) return { ...allMissing(tooFew('historical VaR (days on which a holding has a return)', days, minDays)), days };
+  const sorted = pnl.subarray(0, days).sort();
+  const t95 = tailOfSorted(sorted, 0.95);
+  const t99 = tailOfSorted(sorted, 0.99);
   return {
     var95: figure(t95.valueAtRisk, 'historical VaR 95 %'),
     var99: figure(t99.valueAtRisk, 'historical VaR 99 %'),
     es95: figure(t95.expectedShortfall, 'historical ES 95 %'),
     es99: figure(t99.expectedShortfall, 'historical ES 99 %'),
-    days: sample.length,
+    days,
   };
 }
 

@@ -3,7 +3,7 @@
  * 63 and 252 trading days, an EWMA forecast, the 21/63 trend and the percentile of today's 21-day
  * volatility within the last year.
  */
-import { centredMoments, RollingMoments } from '../moments.js';
+import { centredMoments } from '../moments.js';
 import { TRADING_DAYS_PER_YEAR } from '../risk.js';
 import type { IsoDate } from '../types.js';
 import { figure, missing, tooFew, type Figure } from './figure.js';
@@ -97,25 +97,56 @@ export function ewmaVolatility(
 
 /**
  * 21-day volatility on each of the `days` trading days ending at ordinal `end` (oldest first), null
- * where the window holds fewer than 15 returns. The window sums slide one day at a time
- * (RollingMoments) instead of being recomputed for each day.
+ * where the window holds fewer than 15 returns. The window's sums slide one day at a time (a return
+ * in, a return out) instead of being recomputed for each day; they are taken about a shift (the first
+ * value of the window at the last rebuild) and rebuilt from the data every 64 slides, which bounds
+ * rounding drift.
  */
 export function rollingVol21(series: ReturnSeries, end: number, days: number): (number | null)[] {
   const { window, minObservations } = REALIZED_WINDOWS[0];
+  const { ordinals, values } = series;
   const out: (number | null)[] = [];
-  const roll = new RollingMoments([series.values], 64);
-  let lo = lowerBound(series.ordinals, end - days + 1 - window + 1);
+  let lo = lowerBound(ordinals, end - days + 1 - window + 1);
   let hi = lo;
+  let shift = 0;
+  let sum = 0;
+  let sumSq = 0;
+  let slides = 64;
   for (let day = end - days + 1; day <= end; day++) {
-    while (lo < series.ordinals.length && series.ordinals[lo]! < day - window + 1) lo++;
-    while (hi < series.ordinals.length && series.ordinals[hi]! <= day) hi++;
+    const oldLo = lo;
+    const oldHi = hi;
+    while (lo < ordinals.length && ordinals[lo]! < day - window + 1) lo++;
+    while (hi < ordinals.length && ordinals[hi]! <= day) hi++;
+    if (slides >= 64 || lo >= oldHi) {
+      shift = hi > lo ? values[lo]! : 0;
+      sum = 0;
+      sumSq = 0;
+      for (let i = lo; i < hi; i++) {
+        const x = values[i]! - shift;
+        sum += x;
+        sumSq += x * x;
+      }
+      slides = 0;
+    } else {
+      for (let i = oldHi; i < hi; i++) {
+        const x = values[i]! - shift;
+        sum += x;
+        sumSq += x * x;
+      }
+      for (let i = oldLo; i < lo; i++) {
+        const x = values[i]! - shift;
+        sum -= x;
+        sumSq -= x * x;
+      }
+      slides++;
+    }
     const n = hi - lo;
     if (n < minObservations) {
       out.push(null);
       continue;
     }
-    const mo = roll.moveTo(lo, hi);
-    out.push(Math.sqrt(sampleVariance(mo.cross[0]!, mo.mean[0]!, n)) * ANNUALISE);
+    const centred = Math.max(0, sumSq - (sum * sum) / n);
+    out.push(Math.sqrt(sampleVariance(centred, shift + sum / n, n)) * ANNUALISE);
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   concentration,
@@ -92,6 +93,16 @@ describe('SIC → sector table', () => {
       [7311, 'Communication Services'], [7812, 'Communication Services'], [8731, 'Health Care'], [8062, 'Health Care'], [9999, 'Unknown'],
     ];
     for (const [code, sector] of cases) expect(sectorOfSic(code), String(code)).toBe(sector);
+  });
+
+  it('is documented row for row in docs/risk.md', () => {
+    const doc = readFileSync(new URL('../../../../../docs/risk.md', import.meta.url), 'utf8');
+    const pad = (n: number, w: number): string => String(n).padStart(w, '0');
+    for (const g of SIC_MAJOR_GROUPS) expect(doc).toContain(`| ${pad(g.group, 2)} | ${g.title} | ${g.sector} |`);
+    for (const r of SIC_OVERRIDES) {
+      const codes = r.from === r.to ? pad(r.from, 4) : `${pad(r.from, 4)}-${pad(r.to, 4)}`;
+      expect(doc).toContain(`| ${codes} | ${r.title} | ${r.sector} |`);
+    }
   });
 
   it('parses vendor codes and treats malformed ones as Unknown', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   computeHoldingRisk,
   computePortfolioRisk,
+  computePortfolioRiskWithMatrices,
   computeRiskMatrices,
   prepareRiskDay,
   RISK_FACTORS,
@@ -207,6 +208,9 @@ describe('computePortfolioRisk on a mixed book', () => {
       expect(st.moves.reduce((a, mv) => a + mv.correlatedPnl!, 0)).toBeCloseTo(row.correlated!, 9);
     }
     expectNoNonFinite(m);
+    const both = computePortfolioRiskWithMatrices(day, input);
+    expect(both.matrices).toEqual(m);
+    expect(both.summary).toEqual(r.summary);
   });
 
   it('stays within the storage budget: one summary, 22 stress rows and at most 14 sector rows', () => {
@@ -352,6 +356,12 @@ describe('the day is shared by its portfolios', () => {
     const other = computeHoldingRisk(d2, 'AAA', { ...symbols.AAA!, betas: { market: 2 } });
     expect(other).not.toBe(first);
     expect(other.missingBetas).toHaveLength(7);
+    // A stored vol21 history replaces the recomputation: a history of 200 days of 1.0 puts today's
+    // (much lower) volatility at the bottom: 1 value of 201 is ≤ today's.
+    const history = daysEnding(D, 201).slice(0, -1).map((date) => ({ date, value: 1 }));
+    const withHistory = computeHoldingRisk(d2, 'AAA', { ...symbols.AAA!, vol21History: history });
+    expect(withHistory).not.toBe(first);
+    expect(withHistory.volatility.percentile.value).toBeCloseTo(1 / 201, 15);
     const a = computePortfolioRisk(d2, input);
     const b = computePortfolioRisk(prepareRiskDay({ date: D, factorReturns }), input);
     expect(a.summary).toEqual(b.summary);
