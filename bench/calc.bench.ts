@@ -16,6 +16,8 @@ import {
   toReturnSeries,
   type PerFactor,
   type PortfolioRiskInput,
+  type PortfolioRiskResult,
+  type RiskDay,
   type ReturnSeries,
   type SymbolRiskData,
 } from '../jobs/calc/risk/index.js';
@@ -171,36 +173,20 @@ const nightInputs = books.map((positions) => riskInput(positions, END));
 
 time('risk: day model (covariance, 22 scenarios), 1 date', () => prepareRiskDay({ date: END, factorReturns: riskFactorReturns }).scenarios.length);
 
-time('risk: 1,000 portfolios × 20 positions × 1 day', () => {
+/** Rows one night of risk writes (summary, stress, sectors), with `compute` per portfolio on one day model. */
+function riskNight(compute: (day: RiskDay, input: PortfolioRiskInput) => PortfolioRiskResult, clearCache = false): number {
   const day = prepareRiskDay({ date: END, factorReturns: riskFactorReturns });
   let rows = 0;
   for (const inp of nightInputs) {
-    const r = computePortfolioRisk(day, inp);
+    if (clearCache) day.holdingCache.clear();
+    const r = compute(day, inp);
     rows += 1 + r.stress.length + r.sectors.length;
   }
   return rows;
-});
-
-time('risk: same, per-symbol cache cleared per portfolio', () => {
-  const day = prepareRiskDay({ date: END, factorReturns: riskFactorReturns });
-  let rows = 0;
-  for (const inp of nightInputs) {
-    day.holdingCache.clear();
-    const r = computePortfolioRisk(day, inp);
-    rows += 1 + r.stress.length + r.sectors.length;
-  }
-  return rows;
-});
-
-time('risk: same, with the matrices (latest date)', () => {
-  const day = prepareRiskDay({ date: END, factorReturns: riskFactorReturns });
-  let rows = 0;
-  for (const inp of nightInputs) {
-    const r = computePortfolioRiskWithMatrices(day, inp);
-    rows += 1 + r.stress.length + r.sectors.length + (r.matrices.correlations.symbols.length > 0 ? 1 : 0);
-  }
-  return rows;
-});
+}
+time('risk: 1,000 portfolios × 20 positions × 1 day', () => riskNight(computePortfolioRisk));
+time('risk: same, per-symbol cache cleared per portfolio', () => riskNight(computePortfolioRisk, true));
+time('risk: same, with the matrices (latest date)', () => riskNight(computePortfolioRiskWithMatrices));
 
 const riskBook = portfolio(20, 77, backfillDates[0]!);
 const riskBackfill = backfillDates.map((d) => riskInput(riskBook, d));

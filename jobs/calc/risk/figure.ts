@@ -54,8 +54,3 @@ export function shareOfNav(f: Figure, nav: number, what: string): Figure {
   if (!(nav > 0)) return missing('non_positive_nav', `${what} as a share of NAV needs a positive NAV (NAV is ${nav})`);
   return figure(f.value / nav, `${what} as a share of NAV`);
 }
-
-/** Passes an unavailable input on, naming it: "<what> is unavailable: <its message>". */
-export function because(what: string, input: Figure & { value: null }): Figure {
-  return missing('unavailable_input', `${what} is unavailable: ${input.unavailable.message}`);
-}

@@ -31,9 +31,9 @@ import {
 import { figure, missing, shareOfNav, type Figure, type Unavailable } from './figure.js';
 import { mergeHoldings, type InvestmentClass, type RiskPosition } from './holdings.js';
 import { denseWindow, EMPTY_RETURNS, tradingOrdinalOrThrow, type DenseWindow, type ReturnSeries } from './series.js';
-import { sectorExposures } from './sectors.js';
+import { sectorExposures, type SectorExposure } from './sectors.js';
 import { isSector, sectorOf, type Sector } from './sic-sectors.js';
-import { scenarioMoves, STRESS_CATALOGUE, stressPnl, type ScenarioMoves, type StressScenario } from './stress.js';
+import { scenarioMoves, STRESS_CATALOGUE, stressPnl, validateScenario, type ScenarioMoves, type StressScenario } from './stress.js';
 import { historicalVarEs, parametricVarEs } from './var.js';
 import { computeVolatility, type VolatilityFigures, type Vol21Point } from './volatility.js';
 
@@ -67,18 +67,20 @@ export interface RiskDay {
 
 /**
  * The day's shared model: factor panel and covariance, each scenario's factor moves. Throws a
- * RangeError when `date` is not a trading day or a user scenario reuses an id.
+ * RangeError when `date` is not a trading day, or a user scenario reuses an id or fails validateScenario.
  */
 export function prepareRiskDay(input: RiskDayInput): RiskDay {
   const ordinal = tradingOrdinalOrThrow(input.date, 'prepareRiskDay');
   const panel = factorPanel(input.factorReturns, ordinal, RISK_LOOKBACK_DAYS);
   const covariance = factorCovariance(panel);
-  const ids = new Set<string>();
-  const scenarios = [...STRESS_CATALOGUE, ...(input.scenarios ?? [])].map((s) => {
-    if (ids.has(s.id)) throw new RangeError(`prepareRiskDay: scenario id ${s.id} appears twice`);
+  const ids = new Set<string>(STRESS_CATALOGUE.map((s) => s.id));
+  (input.scenarios ?? []).forEach((s, i) => {
+    if (ids.has(s.id)) throw new RangeError(`prepareRiskDay: scenarios[${i}]: scenario id ${s.id} appears twice`);
     ids.add(s.id);
-    return scenarioMoves(s, covariance);
+    const check = validateScenario(s);
+    if (!check.ok) throw new RangeError(`prepareRiskDay: scenarios[${i}] (${s.id}): ${check.issues.map((x) => `${x.field}: ${x.message}`).join('; ')}`);
   });
+  const scenarios = [...STRESS_CATALOGUE, ...(input.scenarios ?? [])].map((s) => scenarioMoves(s, covariance));
   return { date: input.date, ordinal, panel, covariance, scenarios, holdingCache: new Map() };
 }
 
@@ -247,17 +249,9 @@ export type PortfolioRiskSummary = Record<SummaryFigure, number | null> & {
   unavailable: Partial<Record<SummaryFigure, Unavailable>>;
 };
 
-export interface SectorRow {
-  sector: Sector;
-  holdings: number;
-  long: number;
-  short: number;
-  net: number;
-  gross: number;
-  netShareOfNav: number | null;
-  grossShareOfNav: number | null;
-  unavailable: Partial<Record<'netShareOfNav' | 'grossShareOfNav', Unavailable>>;
-}
+type SectorShare = 'netShareOfNav' | 'grossShareOfNav';
+/** A SectorExposure as a storable row. */
+export type SectorRow = Omit<SectorExposure, SectorShare> & Record<SectorShare, number | null> & { unavailable: Partial<Record<SectorShare, Unavailable>> };
 
 export interface StressRow {
   scenarioId: string;

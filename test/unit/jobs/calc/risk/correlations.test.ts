@@ -4,19 +4,9 @@ import {
   pairwiseCorrelations,
   weightedAverageCorrelation,
   type CorrelationMatrix,
-  type DenseWindow,
 } from '../../../../../jobs/calc/risk/index.js';
 import { normal, prng } from '../../../calc/synthetic.js';
-
-/** A dense window from values; null = no return that day. */
-function win(values: readonly (number | null)[]): DenseWindow {
-  return {
-    length: values.length,
-    values: Float64Array.from(values, (v) => v ?? 0),
-    present: Uint8Array.from(values, (v) => (v === null ? 0 : 1)),
-    count: values.filter((v) => v !== null).length,
-  };
-}
+import { win } from './helpers.js';
 
 /** Reference Pearson on the days both have a value (two-pass). */
 function pearson(x: readonly (number | null)[], y: readonly (number | null)[]): { r: number; n: number } {

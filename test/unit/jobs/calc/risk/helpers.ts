@@ -1,7 +1,7 @@
 /**
  * Small builders for the risk tests: return series on consecutive trading days ending at a date.
  */
-import { toReturnSeries, type ReturnSeries } from '../../../../../jobs/calc/risk/index.js';
+import { toReturnSeries, type DenseWindow, type ReturnSeries } from '../../../../../jobs/calc/risk/index.js';
 import { addTradingDays, tradingDaysBetween } from '../../../../../jobs/calc/trading-calendar.js';
 import type { IsoDate } from '../../../../../jobs/calc/types.js';
 
@@ -27,4 +27,14 @@ export function numbersIn(x: unknown, out: number[] = [], seen = new Set<unknown
     for (const v of Object.values(x)) numbersIn(v, out, seen);
   }
   return out;
+}
+
+/** A dense window from values; null = no return that day. */
+export function win(values: readonly (number | null)[]): DenseWindow {
+  return {
+    length: values.length,
+    values: Float64Array.from(values, (v) => v ?? 0),
+    present: Uint8Array.from(values, (v) => (v === null ? 0 : 1)),
+    count: values.filter((v) => v !== null).length,
+  };
 }

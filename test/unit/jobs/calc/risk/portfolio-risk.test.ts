@@ -299,6 +299,13 @@ describe('edge cases', () => {
     ).toThrow(/AAA is held both as PUBLIC and as PRIVATE/);
     expect(() => prepareRiskDay({ date: '2024-06-29', factorReturns })).toThrow(/not an NYSE trading day/);
     expect(() => prepareRiskDay({ date: D, factorReturns, scenarios: [STRESS_CATALOGUE[0]!] })).toThrow(/market_up_5 appears twice/);
+    expect(() => prepareRiskDay({ date: D, factorReturns, scenarios: [{ id: 'mine', name: 'Mine', shocks: { market: -3 } }] })).toThrow(
+      /scenarios\[0\] \(mine\): shocks.market: a shock of -3 is outside ±100 %/,
+    );
+    const own = prepareRiskDay({ date: D, factorReturns, scenarios: [{ id: 'mine', name: 'Mine', shocks: { size: -0.2 } }] });
+    const rows = computePortfolioRisk(own, input).stress;
+    expect(rows).toHaveLength(23);
+    expect(rows[22]).toMatchObject({ scenarioId: 'mine', scenarioName: 'Mine' });
   });
 });
 

@@ -8,18 +8,9 @@ import {
   parametricVarEs,
   quantileLinear,
   Z_SCORES,
-  type DenseWindow,
 } from '../../../../../jobs/calc/risk/index.js';
 import { normal, prng } from '../../../calc/synthetic.js';
-
-function win(values: readonly (number | null)[]): DenseWindow {
-  return {
-    length: values.length,
-    values: Float64Array.from(values, (v) => v ?? 0),
-    present: Uint8Array.from(values, (v) => (v === null ? 0 : 1)),
-    count: values.filter((v) => v !== null).length,
-  };
-}
+import { win } from './helpers.js';
 
 describe('quantile with linear interpolation', () => {
   it('matches h = (n − 1)p between order statistics (hand-worked)', () => {
