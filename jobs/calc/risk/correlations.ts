@@ -25,6 +25,10 @@ export interface CorrelationMatrix {
   unavailable: { i: number; j: number; unavailable: Unavailable }[];
 }
 
+function pairLabel(symbols: readonly string[], i: number, j: number): string {
+  return i === j ? symbols[i]! : `${symbols[i]!}/${symbols[j]!}`;
+}
+
 /** The last `length` days of a dense window (a view, no copy). */
 export function windowTail(w: DenseWindow, length: number): DenseWindow {
   if (length >= w.length) return w;
@@ -72,7 +76,6 @@ export function pairwiseCorrelations(symbols: readonly string[], windows: readon
     for (let j = i; j < n; j++) {
       const wj = windows[j]!;
       const sj = stats[j]!;
-      const label = i === j ? symbols[i]! : `${symbols[i]!}/${symbols[j]!}`;
       let c = 0;
       let cxx: number;
       let cyy: number;
@@ -112,16 +115,16 @@ export function pairwiseCorrelations(symbols: readonly string[], windows: readon
       observations[i]![j] = c;
       observations[j]![i] = c;
       if (c < need) {
-        unavailable.push({ i, j, unavailable: tooFew(`correlation ${label} (common days)`, c, need).unavailable! });
+        unavailable.push({ i, j, unavailable: tooFew(`correlation ${pairLabel(symbols, i, j)} (common days)`, c, need).unavailable! });
         continue;
       }
       if (constant || !(cxx > 0) || !(cyy > 0)) {
-        unavailable.push({ i, j, unavailable: missing('zero_variance', `correlation ${label}: a series is constant on the common days`).unavailable! });
+        unavailable.push({ i, j, unavailable: missing('zero_variance', `correlation ${pairLabel(symbols, i, j)}: a series is constant on the common days`).unavailable! });
         continue;
       }
       const r = i === j ? 1 : Math.max(-1, Math.min(1, cxy / Math.sqrt(cxx * cyy)));
       if (!Number.isFinite(r)) {
-        unavailable.push({ i, j, unavailable: missing('not_finite', `correlation ${label} is not a finite number`).unavailable! });
+        unavailable.push({ i, j, unavailable: missing('not_finite', `correlation ${pairLabel(symbols, i, j)} is not a finite number`).unavailable! });
         continue;
       }
       values[i]![j] = r;

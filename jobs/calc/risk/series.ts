@@ -53,6 +53,8 @@ export function toReturnSeries(points: Iterable<ReturnPoint>, label = 'returns')
 export interface AdjustedClose {
   date: IsoDate;
   close: number;
+  /** A cash dividend per share going ex on this date, in the same basis (the same as a CashDividend of that date). */
+  dividend?: number;
 }
 
 /** A cash dividend per share (same basis as the closes) with its ex-dividend date. */
@@ -68,18 +70,20 @@ export interface CashDividend {
  * dividend going ex while the symbol has no close is paid into the next return).
  *
  * Closes: rows in any order; a repeated date keeps the last row; rows whose close is not a finite
- * positive number and rows on days the NYSE is closed are ignored. Dividends on or before the first
+ * positive number and rows on days the NYSE is closed are ignored (their dividend still counts).
+ * Dividends come as a separate list, as a `dividend` on the close rows, or both (they add up). Dividends on or before the first
  * close span no return and are ignored. A dividend amount that is negative or not finite throws a
  * RangeError naming the row.
  */
 export function dailyTotalReturns(closes: Iterable<AdjustedClose>, dividends: Iterable<CashDividend> = [], label = 'closes'): ReturnSeries {
   const byDay = new Map<IsoDate, number>();
+  const divs = [...dividends];
   for (const c of closes) {
+    if (c.dividend !== undefined && c.dividend !== 0) divs.push({ date: c.date, amount: c.dividend });
     if (Number.isFinite(c.close) && c.close > 0 && tradingDayOrdinal(c.date) >= 0) byDay.set(c.date, c.close);
     else byDay.delete(c.date);
   }
   const bars = [...byDay].map(([date, close]) => ({ date, close })).sort(byDate);
-  const divs = [...dividends];
   divs.forEach((d, i) => {
     if (!(Number.isFinite(d.amount) && d.amount >= 0)) {
       throw new RangeError(`${label}: dividend[${i}] (${String(d.date)}) has amount ${String(d.amount)}; a cash dividend is a finite amount ≥ 0`);

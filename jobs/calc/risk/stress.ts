@@ -146,29 +146,33 @@ export interface StressResult {
   capped: RiskFactorKey[];
 }
 
+function dot(b: Float64Array, s: Float64Array): number {
+  let acc = 0;
+  for (let j = 0; j < FACTOR_COUNT; j++) acc += b[j]! * s[j]!;
+  return acc;
+}
+
+function pnlShare(f: Figure, nav: number, what: string): Figure {
+  if (f.value === null) return f;
+  if (!(nav > 0)) return missing('non_positive_nav', `${what} as a share of NAV needs a positive NAV (NAV is ${nav})`);
+  return figure(f.value / nav, what);
+}
+
 /** A portfolio's P&L under a scenario from its dollar exposures b (RISK_FACTORS order) and the scenario's moves. */
 export function stressPnl(b: Float64Array, moves: ScenarioMoves, nav: number): StressResult {
-  const dot = (s: Float64Array): number => {
-    let acc = 0;
-    for (let j = 0; j < FACTOR_COUNT; j++) acc += b[j]! * s[j]!;
-    return acc;
-  };
-  const direct = figure(dot(moves.direct), `${moves.scenario.id} direct P&L`);
-  const correlated = moves.correlated === null ? { value: null, unavailable: moves.unavailable! } as Figure : figure(dot(moves.correlated), `${moves.scenario.id} correlated P&L`);
-  const difference =
-    direct.value !== null && correlated.value !== null ? figure(correlated.value - direct.value, `${moves.scenario.id} difference`) : correlated.value === null ? correlated : direct;
-  const share = (f: Figure, what: string): Figure => {
-    if (f.value === null) return f;
-    if (!(nav > 0)) return missing('non_positive_nav', `${what} as a share of NAV needs a positive NAV (NAV is ${nav})`);
-    return figure(f.value / nav, what);
-  };
+  const direct = figure(dot(b, moves.direct), 'direct P&L');
+  const correlated: Figure = moves.correlated === null ? { value: null, unavailable: moves.unavailable! } : figure(dot(b, moves.correlated), 'correlated P&L');
+  let difference: Figure;
+  if (correlated.value === null) difference = correlated;
+  else if (direct.value === null) difference = direct;
+  else difference = figure(correlated.value - direct.value, 'difference of the correlated and direct P&L');
   return {
     scenarioId: moves.scenario.id,
     direct,
     correlated,
     difference,
-    directShareOfNav: share(direct, `${moves.scenario.id} direct P&L`),
-    correlatedShareOfNav: share(correlated, `${moves.scenario.id} correlated P&L`),
+    directShareOfNav: pnlShare(direct, nav, 'direct P&L'),
+    correlatedShareOfNav: pnlShare(correlated, nav, 'correlated P&L'),
     pseudoInverse: moves.pseudoInverse,
     capped: moves.capped,
   };

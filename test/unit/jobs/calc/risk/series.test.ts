@@ -50,6 +50,18 @@ describe('dailyTotalReturns: (P_t + D_t) / P_{t−1} − 1 with the last close b
     expect(s.ordinals[1]).toBe(tradingDayOrdinal('2024-01-05'));
   });
 
+  it('takes dividends on the close rows too: (date, adjusted close, dividend)', () => {
+    // Same days as above, the dividend on a row without a usable close (01-04): (99.96 + 0.5)/102 − 1.
+    const s = dailyTotalReturns([
+      { date: '2024-01-02', close: 100 },
+      { date: '2024-01-03', close: 102, dividend: 0 },
+      { date: '2024-01-04', close: Number.NaN, dividend: 0.5 },
+      { date: '2024-01-05', close: 99.96 },
+    ]);
+    expect(s.dates).toEqual(['2024-01-03', '2024-01-05']);
+    expect(s.values[1]).toBeCloseTo(100.46 / 102 - 1, 15);
+  });
+
   it('ignores non-positive closes and rejects a negative dividend naming the row', () => {
     const s = dailyTotalReturns([
       { date: '2024-01-02', close: 10 },
