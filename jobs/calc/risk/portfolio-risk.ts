@@ -345,7 +345,7 @@ function assemble(day: RiskDay, input: PortfolioRiskInput): Assembled {
     if (risk.missingBetas.length > 0) notes.push({ symbol: h.symbol, code: 'missing_betas', message: `${h.symbol} has no beta on ${day.date} for ${risk.missingBetas.join(', ')}: counted as 0 in its exposures and residual` });
   }
 
-  // §3 concentration and sectors: every priced holding.
+  // Concentration and sectors: every priced holding.
   const conc = concentration(merged.priced.map((h) => h.marketValue));
   const sectorRows = sectorExposures(
     holdings.filter((h) => h.marketValue !== null).map((h) => ({ marketValue: h.marketValue!, sector: h.sector })),
@@ -355,10 +355,10 @@ function assemble(day: RiskDay, input: PortfolioRiskInput): Assembled {
     return { sector: r.sector, holdings: r.holdings, long: r.long, short: r.short, net: r.net, gross: r.gross, ...f.values, unavailable: f.unavailable };
   });
 
-  // §1 portfolio volatility.
+  // Portfolio volatility.
   const vol = computeVolatility(input.portfolioReturns, day.date, input.portfolioVol21History ? { vol21History: input.portfolioVol21History } : {});
 
-  // §2 correlations over 90 days.
+  // Correlations over 90 days.
   const symbols = included.map((h) => h.symbol);
   const mvs = included.map((h) => h.marketValue);
   const w90 = included.map((h) => h.risk.window90);
@@ -371,7 +371,7 @@ function assemble(day: RiskDay, input: PortfolioRiskInput): Assembled {
   let pairs = 0;
   for (let i = 0; i < symbols.length; i++) for (let j = i + 1; j < symbols.length; j++) if (correlations.values[i]![j] !== null) pairs++;
 
-  // §4 factor risk.
+  // Factor risk.
   const b = new Float64Array(FACTOR_COUNT);
   let idio = 0;
   let withResidual = 0;
@@ -398,12 +398,12 @@ function assemble(day: RiskDay, input: PortfolioRiskInput): Assembled {
   } else idioFigure = figure(idio, 'idiosyncratic variance');
   const fr = factorRiskFigures(b, day.covariance, idioFigure);
 
-  // §5 VaR and ES.
+  // VaR and ES.
   const hist = historicalVarEs(included.map((h) => h.risk.window), mvs);
   const sigma1: Figure = fr.totalVariance.value === null ? fr.totalVariance : figure(Math.sqrt(fr.totalVariance.value), 'one-day standard deviation');
   const param = parametricVarEs(sigma1);
 
-  // §6 stress.
+  // Stress.
   const stress = day.scenarios.map((moves): StressRow => {
     const r = stressPnl(b, moves, nav);
     const f = flattenFigures({
