@@ -90,4 +90,19 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // A folder inside jobs/calc (jobs/calc/risk) may import its parent, still nothing outside jobs/calc but core/.
+    files: ['jobs/calc/*/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^\\.\\./\\.\\./(?!\\.\\./core/)', message: 'jobs/calc imports only jobs/calc and core/.' },
+            { group: ['node:*', 'fs', 'http', 'pino', 'knex', 'pg', 'undici'], message: 'jobs/calc is pure: no I/O.' },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -6,6 +6,21 @@ import { performance } from 'node:perf_hooks';
 import { computeSymbolBetas, prepareFactorPanel } from '../jobs/calc/factor-betas.js';
 import { FACTOR_PROXIES, type FactorName } from '../jobs/calc/factors.js';
 import { computePortfolioDays, type PositionInput } from '../jobs/calc/portfolio-day.js';
+import { lastCloseOnOrBefore } from '../jobs/calc/returns.js';
+import {
+  computePortfolioRisk,
+  computePortfolioRiskWithMatrices,
+  dailyTotalReturns,
+  prepareRiskDay,
+  RISK_FACTORS,
+  toReturnSeries,
+  type PerFactor,
+  type PortfolioRiskInput,
+  type PortfolioRiskResult,
+  type RiskDay,
+  type ReturnSeries,
+  type SymbolRiskData,
+} from '../jobs/calc/risk/index.js';
 import { computeSymbolMetrics } from '../jobs/calc/symbol-metrics.js';
 import { addTradingDays, tradingDaysBetween } from '../jobs/calc/trading-calendar.js';
 import type { Bar, IsoDate, PriceSeries } from '../jobs/calc/types.js';
@@ -133,3 +148,53 @@ const small = portfolio(13, 424242, backfillDates[0]!);
 time('portfolio days: 13 positions × 254 days', () =>
   computePortfolioDays({ portfolio: { equityBalance: 1_000_000 }, positions: small, dates: backfillDates, prior: null, closes, betas }).length,
 );
+
+// Risk figures (jobs/calc/risk): the day's shared model once, then every portfolio on it.
+const riskHistory = tradingDaysBetween(addTradingDays(END, -(254 + 280)), END);
+const riskSymbolReturns: ReturnSeries[] = universe.map((s) => dailyTotalReturns(s.filter((b) => b.date >= riskHistory[0]!)));
+const riskFactorReturns: PerFactor<ReturnSeries> = Object.fromEntries(
+  RISK_FACTORS.map((f, j) => [f.key, dailyTotalReturns(factorCloses[FACTOR_PROXIES[j]!]!.filter((b) => b.date >= riskHistory[0]!))]),
+);
+const riskBetas = (i: number): PerFactor<number> => Object.fromEntries(RISK_FACTORS.map((f) => [f.key, betas(`S${i}`, f.name as FactorName)]));
+const riskSymbols: Record<string, SymbolRiskData> = Object.fromEntries(
+  universe.map((_, i) => [`S${i}`, { returns: riskSymbolReturns[i]!, betas: riskBetas(i), sicCode: String(1000 + ((i * 37) % 8000)) }]),
+);
+const portfolioSeries = toReturnSeries(riskHistory.slice(1).map((date) => ({ date, value: (rnd() - 0.5) * 0.02 })));
+
+function riskInput(positions: readonly PositionInput[], d: IsoDate): PortfolioRiskInput {
+  return {
+    nav: 1_000_000,
+    positions: positions.map((p) => ({ id: p.id, symbol: p.symbol, marketValue: p.quantity * lastCloseOnOrBefore(closes[p.symbol]!, d)!.close, investmentClass: p.investmentClass })),
+    symbols: riskSymbols,
+    portfolioReturns: portfolioSeries,
+  };
+}
+const nightInputs = books.map((positions) => riskInput(positions, END));
+
+time('risk: day model (covariance, 22 scenarios), 1 date', () => prepareRiskDay({ date: END, factorReturns: riskFactorReturns }).scenarios.length);
+
+/** Rows one night of risk writes (summary, stress, sectors), with `compute` per portfolio on one day model. */
+function riskNight(compute: (day: RiskDay, input: PortfolioRiskInput) => PortfolioRiskResult, clearCache = false): number {
+  const day = prepareRiskDay({ date: END, factorReturns: riskFactorReturns });
+  let rows = 0;
+  for (const inp of nightInputs) {
+    if (clearCache) day.holdingCache.clear();
+    const r = compute(day, inp);
+    rows += 1 + r.stress.length + r.sectors.length;
+  }
+  return rows;
+}
+time('risk: 1,000 portfolios × 20 positions × 1 day', () => riskNight(computePortfolioRisk));
+time('risk: same, per-symbol cache cleared per portfolio', () => riskNight(computePortfolioRisk, true));
+time('risk: same, with the matrices (latest date)', () => riskNight(computePortfolioRiskWithMatrices));
+
+const riskBook = portfolio(20, 77, backfillDates[0]!);
+const riskBackfill = backfillDates.map((d) => riskInput(riskBook, d));
+time('risk: 1 portfolio × 20 positions × 254 days', () => {
+  let rows = 0;
+  backfillDates.forEach((d, i) => {
+    const r = computePortfolioRisk(prepareRiskDay({ date: d, factorReturns: riskFactorReturns }), riskBackfill[i]!);
+    rows += 1 + r.stress.length + r.sectors.length;
+  });
+  return rows;
+});
