@@ -50,3 +50,55 @@ export function solveLinearSystem(a: ArrayLike<number>, b: ArrayLike<number>, n:
   }
   return x;
 }
+
+/**
+ * Inverse of a square matrix A (row-major, n×n) by Gauss-Jordan elimination with partial pivoting,
+ * or undefined when A is singular to working precision (same rule as solveLinearSystem). A is not
+ * modified.
+ */
+export function invertMatrix(a: ArrayLike<number>, n: number): Float64Array | undefined {
+  const m = Float64Array.from(a as ArrayLike<number>);
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
+  let scale = 0;
+  for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(m[i]!));
+  if (!(scale > 0) || !Number.isFinite(scale)) return undefined;
+  const tol = scale * 1e-14;
+  for (let col = 0; col < n; col++) {
+    let piv = col;
+    let best = Math.abs(m[col * n + col]!);
+    for (let r = col + 1; r < n; r++) {
+      const v = Math.abs(m[r * n + col]!);
+      if (v > best) {
+        best = v;
+        piv = r;
+      }
+    }
+    if (best <= tol) return undefined;
+    if (piv !== col) {
+      for (let k = 0; k < n; k++) {
+        let t = m[col * n + k]!;
+        m[col * n + k] = m[piv * n + k]!;
+        m[piv * n + k] = t;
+        t = inv[col * n + k]!;
+        inv[col * n + k] = inv[piv * n + k]!;
+        inv[piv * n + k] = t;
+      }
+    }
+    const p = m[col * n + col]!;
+    for (let k = 0; k < n; k++) {
+      m[col * n + k] = m[col * n + k]! / p;
+      inv[col * n + k] = inv[col * n + k]! / p;
+    }
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue;
+      const f = m[r * n + col]!;
+      if (f === 0) continue;
+      for (let k = 0; k < n; k++) {
+        m[r * n + k] = m[r * n + k]! - f * m[col * n + k]!;
+        inv[r * n + k] = inv[r * n + k]! - f * inv[col * n + k]!;
+      }
+    }
+  }
+  return inv;
+}

@@ -8,7 +8,10 @@
 /** A New York calendar date, 'YYYY-MM-DD'. Lexicographic order equals chronological order. */
 export type IsoDate = string;
 
-/** One daily close (split-adjusted). */
+/**
+ * One daily close. Stored bars are as traded (in the share basis of their own date); series derived
+ * from them (split-adjusted, total-return index, see corporate-actions.ts) use the same shape.
+ */
 export interface Bar {
   date: IsoDate;
   close: number;

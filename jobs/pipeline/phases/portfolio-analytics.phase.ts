@@ -16,11 +16,12 @@ import {
   type PriorSnapshotState,
   type SnapshotWrite,
 } from '../../../db/queries/analytics.queries.js';
+import { NO_CORPORATE_ACTIONS, type SymbolHistory } from '../../calc/corporate-actions.js';
 import type { BetaLookup } from '../../calc/factor-betas.js';
 import type { FactorName } from '../../calc/factors.js';
 import { computePortfolioDays } from '../../calc/portfolio-day.js';
 import { addTradingDays, nextTradingDay, tradingDayOnOrAfter, tradingDaysBetween } from '../../calc/trading-calendar.js';
-import type { IsoDate, PriceSeries } from '../../calc/types.js';
+import type { IsoDate } from '../../calc/types.js';
 import type { RunWarning } from '../../../server/services/batch.types.js';
 import type { Closes, PipelineDeps } from '../deps.js';
 import type { PortfolioPlan } from '../plan-run.js';
@@ -104,14 +105,16 @@ function computeRows(
   if (prior !== null && nextTradingDay(prior.date) < firstDate) firstDate = nextTradingDay(prior.date);
   const dates = tradingDaysBetween(firstDate, target);
 
-  const closes: Record<string, PriceSeries> = {};
-  for (const p of plan.positions) closes[p.symbol] = inputs.closes.get(p.symbol) ?? [];
+  // Corporate actions are not loaded here yet: every series is passed with none, so no dividend P&L
+  // exists and the stored snapshots' cumulative dividend P&L is 0.
+  const histories: Record<string, SymbolHistory> = {};
+  for (const p of plan.positions) histories[p.symbol] = { closes: inputs.closes.get(p.symbol) ?? [], actions: NO_CORPORATE_ACTIONS };
   const results = computePortfolioDays({
     portfolio: { equityBalance: plan.equityBalance },
     positions: plan.positions,
     dates,
-    prior,
-    closes,
+    prior: prior === null ? null : { ...prior, cumulativeDividendPnl: 0 },
+    histories,
     betas: inputs.betas,
   });
 

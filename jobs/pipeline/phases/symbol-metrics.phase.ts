@@ -1,4 +1,5 @@
 import { upsertSymbolMetrics } from '../../../db/queries/analytics.queries.js';
+import { NO_CORPORATE_ACTIONS } from '../../calc/corporate-actions.js';
 import { computeSymbolMetrics, type SymbolMetrics } from '../../calc/symbol-metrics.js';
 import type { Closes, PipelineDeps } from '../deps.js';
 import type { RunPlan } from '../plan-run.js';
@@ -11,7 +12,8 @@ export async function symbolMetricsPhase(deps: PipelineDeps, rec: RunRecorder, p
   for (const symbol of plan.symbols) {
     const own = closes.get(symbol) ?? [];
     if (own.length === 0) continue;
-    const m = computeSymbolMetrics(symbol, own, plan.target);
+    // Corporate actions are not loaded here yet: the series is passed with none.
+    const m = computeSymbolMetrics(symbol, { closes: own, actions: NO_CORPORATE_ACTIONS }, plan.target);
     if (m.price !== null) rows.push(m);
   }
   const written = await upsertSymbolMetrics(deps.knex, rows);

@@ -1,6 +1,7 @@
 /**
  * Deterministic synthetic market data for the calc tests and the benchmark.
  */
+import { NO_CORPORATE_ACTIONS, type SymbolHistory } from '../../../jobs/calc/corporate-actions.js';
 import { FACTOR_PROXIES } from '../../../jobs/calc/factors.js';
 import { tradingDaysBetween } from '../../../jobs/calc/trading-calendar.js';
 import type { Bar, IsoDate } from '../../../jobs/calc/types.js';
@@ -58,4 +59,64 @@ export function syntheticSymbol(market: SyntheticMarket, loadings: Partial<Recor
     return v;
   });
   return closesFromReturns(market.dates, r, start);
+}
+
+/** A history with no corporate actions, for series that have none. */
+export function plain(closes: readonly Bar[]): SymbolHistory {
+  return { closes, actions: NO_CORPORATE_ACTIONS };
+}
+
+/** Histories without corporate actions for every series of a record. */
+export function plainAll(series: Record<string, readonly Bar[]>): Record<string, SymbolHistory> {
+  return Object.fromEntries(Object.entries(series).map(([k, v]) => [k, plain(v)]));
+}
+
+/**
+ * Reference linear fit with intercept, written out independently of jobs/calc: centre every column,
+ * standardise the regressors by their population σ, solve (XsᵀXs + α·diag(penalised)) w = Xsᵀy_c by
+ * Gauss-Jordan elimination, β = w/σ. α = 0 is OLS. Returns β and R² = 1 − SS_res/SS_tot.
+ */
+export function referenceFit(xCols: readonly ArrayLike<number>[], y: ArrayLike<number>, alpha = 0, penalised: readonly boolean[] = xCols.map(() => true)): { beta: number[]; r2: number } {
+  const n = y.length;
+  const k = xCols.length;
+  const mean = (c: ArrayLike<number>): number => {
+    let s = 0;
+    for (let t = 0; t < n; t++) s += c[t]!;
+    return s / n;
+  };
+  const yc = Array.from({ length: n }, (_, t) => y[t]! - mean(y));
+  const xs = xCols.map((c) => {
+    const m = mean(c);
+    const centred = Array.from({ length: n }, (_, t) => c[t]! - m);
+    const sd = Math.sqrt(centred.reduce((s, v) => s + v * v, 0) / n);
+    return { sd, col: centred.map((v) => v / sd) };
+  });
+  const a: number[][] = Array.from({ length: k }, (_, i) =>
+    Array.from({ length: k + 1 }, (_, j) => {
+      let s = 0;
+      if (j === k) for (let t = 0; t < n; t++) s += xs[i]!.col[t]! * yc[t]!;
+      else for (let t = 0; t < n; t++) s += xs[i]!.col[t]! * xs[j]!.col[t]!;
+      return s + (j === i && penalised[i] ? alpha : 0);
+    }),
+  );
+  for (let c = 0; c < k; c++) {
+    let p = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(a[r]![c]!) > Math.abs(a[p]![c]!)) p = r;
+    [a[c], a[p]] = [a[p]!, a[c]!];
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const f = a[r]![c]! / a[c]![c]!;
+      for (let j = c; j <= k; j++) a[r]![j]! -= f * a[c]![j]!;
+    }
+  }
+  const w = a.map((r, i) => r[k]! / r[i]!);
+  let ssRes = 0;
+  let ssTot = 0;
+  for (let t = 0; t < n; t++) {
+    let pred = 0;
+    for (let j = 0; j < k; j++) pred += w[j]! * xs[j]!.col[t]!;
+    ssRes += (yc[t]! - pred) ** 2;
+    ssTot += yc[t]! ** 2;
+  }
+  return { beta: w.map((v, j) => v / xs[j]!.sd), r2: 1 - ssRes / ssTot };
 }
