@@ -120,3 +120,52 @@ export function referenceFit(xCols: readonly ArrayLike<number>[], y: ArrayLike<n
   }
   return { beta: w.map((v, j) => v / xs[j]!.sd), r2: 1 - ssRes / ssTot };
 }
+
+export interface CollinearSpec {
+  /** Market loading of each proxy (SPY is the market itself, 1). */
+  loading: Partial<Record<string, number>>;
+  /** Daily volatility of each proxy's own factor (its style, size or rates factor). */
+  own: Partial<Record<string, number>>;
+}
+
+/**
+ * The proxies' factor structure of the real market: SPY is the market m (daily σ 1 %); every other
+ * proxy is loading × m + its own independent factor, so the style proxies correlate with SPY at
+ * 0.85-0.97 and TLT weakly and negatively. `ownReturns` keeps each proxy's own factor.
+ */
+export const REALISTIC: CollinearSpec = {
+  loading: { SPY: 1, VTV: 0.97, VUG: 1.03, MTUM: 1.0, QUAL: 0.98, IWM: 1.1, USMV: 0.75, TLT: -0.2 },
+  own: { SPY: 0, VTV: 0.003, VUG: 0.0035, MTUM: 0.004, QUAL: 0.0025, IWM: 0.006, USMV: 0.003, TLT: 0.009 },
+};
+
+export function collinearMarket(from: IsoDate, to: IsoDate, seed: number, spec: CollinearSpec = REALISTIC): SyntheticMarket & { ownReturns: Record<string, number[]> } {
+  const dates = tradingDaysBetween(from, to);
+  const z = normal(prng(seed));
+  const market = dates.map(() => 0.01 * z());
+  const factorReturns: Record<string, number[]> = {};
+  const ownReturns: Record<string, number[]> = {};
+  const factorCloses: Record<string, Bar[]> = {};
+  FACTOR_PROXIES.forEach((p, k) => {
+    const own = spec.own[p] ?? 0;
+    ownReturns[p] = market.map(() => own * z());
+    factorReturns[p] = market.map((m, t) => (spec.loading[p] ?? 1) * m + ownReturns[p]![t]!);
+    factorCloses[p] = closesFromReturns(dates, factorReturns[p]!, 50 + 10 * k);
+  });
+  return { dates, factorReturns, factorCloses, ownReturns };
+}
+
+/** Pearson correlation of two equally long series. */
+export function correlation(a: readonly number[], b: readonly number[]): number {
+  const n = a.length;
+  const ma = a.reduce((s, v) => s + v, 0) / n;
+  const mb = b.reduce((s, v) => s + v, 0) / n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let t = 0; t < n; t++) {
+    sab += (a[t]! - ma) * (b[t]! - mb);
+    saa += (a[t]! - ma) ** 2;
+    sbb += (b[t]! - mb) ** 2;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
