@@ -338,11 +338,10 @@ function frameOf(panel: FactorPanel, yRet: Float64Array, key: number, al: Alignm
   return frame;
 }
 
-function clip(b: number): { beta: number; clipped: boolean } {
-  if (!Number.isFinite(b)) return { beta: 0, clipped: false };
-  if (b > BETA_CLIP) return { beta: BETA_CLIP, clipped: true };
-  if (b < -BETA_CLIP) return { beta: -BETA_CLIP, clipped: true };
-  return { beta: b, clipped: false };
+/** b clipped to [−5, 5]; 0 when not finite. */
+function clip(b: number): number {
+  if (!Number.isFinite(b)) return 0;
+  return b > BETA_CLIP ? BETA_CLIP : b < -BETA_CLIP ? -BETA_CLIP : b;
 }
 
 function flagOf(clipped: boolean, r2: number | null): BetaQualityFlag {
@@ -486,8 +485,9 @@ export function computeSymbolBetas(input: SymbolBetasInput): SymbolBetasResult {
     dayMissing[FACTOR_INDEX.get(f.name)!] = m;
   };
   const emit = (f: Factor, raw: number, r2: number | null, n: number, se: number | null): void => {
-    const { beta, clipped } = clip(raw);
-    dayRows[FACTOR_INDEX.get(f.name)!] = { symbol, factor: f.name, date: d, beta, rSquared: r2, observations: n, method: f.method, window: f.window, stdError: se, qualityFlag: flagOf(clipped, r2) };
+    const beta = clip(raw);
+    const flag = flagOf(Math.abs(beta) === BETA_CLIP && Math.abs(raw) > BETA_CLIP, r2);
+    dayRows[FACTOR_INDEX.get(f.name)!] = { symbol, factor: f.name, date: d, beta, rSquared: r2, observations: n, method: f.method, window: f.window, stdError: se, qualityFlag: flag };
   };
 
   // Per group, the alignment of the last date (the proxies usable rarely change from date to date).

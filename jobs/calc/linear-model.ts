@@ -5,7 +5,7 @@
  * Because centred cross-products are bilinear, the moments of such a combination follow from the
  * moments of the raw columns, so one set of rolling sums serves every regression of a symbol.
  */
-import { invertMatrix, solveLinearSystem } from './linear-algebra.js';
+import { invertMatrix, solveInPlace } from './linear-algebra.js';
 import type { CentredMoments } from './moments.js';
 import { MIN_REGRESSOR_VARIANCE } from './ols.js';
 
@@ -58,8 +58,8 @@ export function linearFitFromMoments(mo: CentredMoments, yIdx: number, regressor
   // Centred cross-products of y (index 0) and the regressors (1..k), by bilinearity of C:
   // D_0j = Σ_a w_a C[c_a, y], D_jl = Σ_a Σ_b w_a w_b C[c_a, c_b] over the legs of j and l.
   const k1 = k + 1;
-  const dm = new Float64Array(k1 * k1);
-  const xMean = new Float64Array(k);
+  const dm = scratch(0, k1 * k1);
+  const xMean = scratch(1, k);
   dm[0] = cross[yIdx * m + yIdx]!;
   for (let j = 0; j < k; j++) {
     let cyj = 0;
@@ -85,8 +85,8 @@ export function linearFitFromMoments(mo: CentredMoments, yIdx: number, regressor
   }
   const sigmas = new Float64Array(k);
   const active = new Uint8Array(k);
-  const rhs = new Float64Array(k); // Xsᵀ y_c
-  const gram = new Float64Array(k * k); // XsᵀXs
+  const rhs = scratch(2, k); // Xsᵀ y_c
+  const gram = scratch(3, k * k); // XsᵀXs
   for (let j = 0; j < k; j++) {
     const v = dm[(j + 1) * k1 + j + 1]! / n;
     sigmas[j] = Math.sqrt(Math.max(0, v));
@@ -99,7 +99,8 @@ export function linearFitFromMoments(mo: CentredMoments, yIdx: number, regressor
       if (active[l]) gram[j * k + l] = dm[(j + 1) * k1 + l + 1]! / (sigmas[j]! * sigmas[l]!);
     }
   }
-  const a = Float64Array.from(gram);
+  const a = scratch(4, k * k);
+  for (let i = 0; i < k * k; i++) a[i] = gram[i]!;
   let penalisedActive = false;
   let kActive = 0;
   for (let j = 0; j < k; j++) {
@@ -125,7 +126,9 @@ export function linearFitFromMoments(mo: CentredMoments, yIdx: number, regressor
       w[j] = s;
     }
   } else {
-    w = k === 0 ? new Float64Array(0) : solveLinearSystem(a, rhs, k);
+    w = new Float64Array(k);
+    for (let j = 0; j < k; j++) w[j] = rhs[j]!;
+    if (k > 0 && !solveInPlace(a, w, k)) w = undefined;
   }
   if (!w) return undefined;
   const coefficients = new Float64Array(k);
@@ -153,6 +156,19 @@ export function linearFitFromMoments(mo: CentredMoments, yIdx: number, regressor
     for (let j = 0; j < k; j++) if (active[j]) stdErrors[j] = Math.sqrt(Math.max(0, s2 * inverse[j * k + j]!)) / sigmas[j]!;
   }
   return { coefficients, weights: w, sigmas, active, intercept, rSquared, stdErrors, n };
+}
+
+const pool: Float64Array[] = [];
+
+/**
+ * A zeroed work buffer of at least `size` entries, reused across calls (slot = which buffer). Only for
+ * intermediate values: nothing returned to a caller is a scratch buffer.
+ */
+function scratch(slot: number, size: number): Float64Array {
+  let b = pool[slot];
+  if (b === undefined || b.length < size) pool[slot] = b = new Float64Array(Math.max(size, 64));
+  else b.fill(0, 0, size);
+  return b;
 }
 
 interface CompiledRegressors {
@@ -207,32 +223,34 @@ export function twoRegressorOlsFromMoments(mo: CentredMoments, yIdx: number, reg
   if (n < 2) return undefined;
   if (regressors.length !== 2) throw new RangeError(`twoRegressorOlsFromMoments: expected 2 regressors, got ${regressors.length}`);
   const { start, cols, weights } = compiled(regressors);
-  // C(x_a, x_b) and C(x_a, y) over the legs of the regressors (bilinearity of C).
-  const c = (a: number, b: number): number => {
-    let s = 0;
-    for (let q = start[a]!; q < start[a + 1]!; q++) {
-      for (let r = start[b]!; r < start[b + 1]!; r++) s += weights[q]! * weights[r]! * cross[cols[q]! * m + cols[r]!]!;
-    }
-    return s;
-  };
-  const cy = (a: number): number => {
-    let s = 0;
-    for (let q = start[a]!; q < start[a + 1]!; q++) s += weights[q]! * cross[cols[q]! * m + yIdx]!;
-    return s;
-  };
-  const mu = (a: number): number => {
-    let s = 0;
-    for (let q = start[a]!; q < start[a + 1]!; q++) s += weights[q]! * mean[cols[q]!]!;
-    return s;
-  };
-  const s22 = c(1, 1);
+  // C(x_a, x_b), C(x_a, y) and x̄_a over the legs of the regressors (bilinearity of C).
+  let s11raw = 0;
+  let s22 = 0;
+  let s12raw = 0;
+  let s1yRaw = 0;
+  let s2y = 0;
+  let mu1 = 0;
+  let mu2 = 0;
+  for (let q = start[0]!; q < start[1]!; q++) {
+    const cq = cols[q]! * m;
+    const wq = weights[q]!;
+    s1yRaw += wq * cross[cq + yIdx]!;
+    mu1 += wq * mean[cols[q]!]!;
+    for (let r = start[0]!; r < start[1]!; r++) s11raw += wq * weights[r]! * cross[cq + cols[r]!]!;
+    for (let r = start[1]!; r < start[2]!; r++) s12raw += wq * weights[r]! * cross[cq + cols[r]!]!;
+  }
+  for (let q = start[1]!; q < start[2]!; q++) {
+    const cq = cols[q]! * m;
+    const wq = weights[q]!;
+    s2y += wq * cross[cq + yIdx]!;
+    mu2 += wq * mean[cols[q]!]!;
+    for (let r = start[1]!; r < start[2]!; r++) s22 += wq * weights[r]! * cross[cq + cols[r]!]!;
+  }
   if (!(s22 / n >= MIN_REGRESSOR_VARIANCE)) return undefined;
-  const s11raw = c(0, 0);
   const active1 = s11raw / n >= MIN_REGRESSOR_VARIANCE;
   const s11 = active1 ? s11raw : 0;
-  const s12 = active1 ? c(0, 1) : 0;
-  const s1y = active1 ? cy(0) : 0;
-  const s2y = cy(1);
+  const s12 = active1 ? s12raw : 0;
+  const s1y = active1 ? s1yRaw : 0;
   const syy = Math.max(0, cross[yIdx * m + yIdx]!);
   let b1 = 0;
   let b2: number;
@@ -257,7 +275,7 @@ export function twoRegressorOlsFromMoments(mo: CentredMoments, yIdx: number, reg
   return {
     coefficients: [b1, b2],
     stdErrors: dof > 0 ? [active1 ? Math.sqrt(s2 * v1) : null, Math.sqrt(s2 * v2)] : [null, null],
-    intercept: mean[yIdx]! - b1 * mu(0) - b2 * mu(1),
+    intercept: mean[yIdx]! - b1 * mu1 - b2 * mu2,
     rSquared: syy > 0 ? Math.min(1, 1 - ssRes / syy) : null,
     n,
   };
