@@ -21,6 +21,7 @@
  * corporate actions, a required field) and derive the adjusted series themselves, so as-traded closes
  * cannot reach a regression or a period return by mistake.
  */
+import { countOnOrBefore } from './dates.js';
 import { isValidIsoDate } from './trading-calendar.js';
 import type { Bar, IsoDate, PriceSeries } from './types.js';
 
@@ -125,24 +126,14 @@ export function prepareCorporateActions(actions: CorporateActions, context?: str
   return out;
 }
 
-/** Index of the first split dated after d (splits sorted ascending). */
-function firstSplitAfter(splits: readonly Split[], d: IsoDate): number {
-  let lo = 0;
-  let hi = splits.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (splits[mid]!.date <= d) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+const splitDate = (s: Split): IsoDate => s.date;
 
 /** Π to and Π from over the splits with a < date ≤ b (both 1 when there are none). */
 function ratioBetween(splits: readonly Split[], a: IsoDate, b: IsoDate): { to: number; from: number } {
   let to = 1;
   let from = 1;
   if (splits.length === 0 || b <= a) return { to, from };
-  for (let i = firstSplitAfter(splits, a); i < splits.length && splits[i]!.date <= b; i++) {
+  for (let i = countOnOrBefore(splits, a, splitDate); i < splits.length && splits[i]!.date <= b; i++) {
     to *= splits[i]!.to;
     from *= splits[i]!.from;
   }

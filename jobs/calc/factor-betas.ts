@@ -50,6 +50,7 @@ import {
   type FactorName,
   type FactorProxy,
 } from './factors.js';
+import { countOnOrBefore } from './dates.js';
 import { linearFitFromMoments, twoRegressorOlsFromMoments, type Regressor } from './linear-model.js';
 import { RollingMoments, type CentredMoments } from './moments.js';
 import { olsFromMoments } from './ols.js';
@@ -208,18 +209,6 @@ function indexOf(panel: FactorPanel): PanelIndex {
   return ix;
 }
 
-/** Number of grid dates ≤ d. */
-function gridCountOnOrBefore(dates: readonly IsoDate[], d: IsoDate): number {
-  let lo = 0;
-  let hi = dates.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (dates[mid]! <= d) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 function statusOn(panel: FactorPanel, ix: PanelIndex, d: IsoDate): { fresh: number; gridCount: number } {
   let st = ix.status.get(d);
   if (st === undefined) {
@@ -228,7 +217,7 @@ function statusOn(panel: FactorPanel, ix: PanelIndex, d: IsoDate): { fresh: numb
     panel.source.forEach((h, p) => {
       if (h !== undefined && usableCloseOnOrBefore(h.closes, d, oldest) !== undefined) fresh |= 1 << p;
     });
-    st = { fresh, gridCount: gridCountOnOrBefore(panel.dates, d) };
+    st = { fresh, gridCount: countOnOrBefore(panel.dates, d, (x) => x) };
     ix.status.set(d, st);
   }
   return st;

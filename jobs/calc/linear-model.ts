@@ -5,7 +5,7 @@
  * Because centred cross-products are bilinear, the moments of such a combination follow from the
  * moments of the raw columns, so one set of rolling sums serves every regression of a symbol.
  */
-import { invertMatrix, solveInPlace } from './linear-algebra.js';
+import { solveInPlace, solveLinearSystem } from './linear-algebra.js';
 import type { CentredMoments } from './moments.js';
 import { MIN_REGRESSOR_VARIANCE } from './ols.js';
 
@@ -115,21 +115,22 @@ export function linearFitFromMoments(mo: CentredMoments, yIdx: number, regressor
     }
   }
   const wantErrors = options.stdErrors === true && !penalisedActive && n - kActive - 1 > 0;
-  // With standard errors the inverse is needed anyway, and gives the coefficients too.
-  const inverse = wantErrors ? invertMatrix(a, k) : undefined;
-  let w: Float64Array | undefined;
-  if (inverse) {
-    w = new Float64Array(k);
+  // (XsᵀXs)⁻¹_jj for the standard errors, one column at a time, before `a` is eliminated in place.
+  let inverseDiagonal: Float64Array | undefined;
+  if (wantErrors) {
+    inverseDiagonal = new Float64Array(k).fill(Number.NaN);
+    const unit = new Float64Array(k);
     for (let j = 0; j < k; j++) {
-      let s = 0;
-      for (let l = 0; l < k; l++) s += inverse[j * k + l]! * rhs[l]!;
-      w[j] = s;
+      if (!active[j]) continue;
+      unit.fill(0);
+      unit[j] = 1;
+      const z = solveLinearSystem(a, unit, k);
+      if (z) inverseDiagonal[j] = z[j]!;
     }
-  } else {
-    w = new Float64Array(k);
-    for (let j = 0; j < k; j++) w[j] = rhs[j]!;
-    if (k > 0 && !solveInPlace(a, w, k)) w = undefined;
   }
+  let w: Float64Array | undefined = new Float64Array(k);
+  for (let j = 0; j < k; j++) w[j] = rhs[j]!;
+  if (k > 0 && !solveInPlace(a, w, k)) w = undefined;
   if (!w) return undefined;
   const coefficients = new Float64Array(k);
   let intercept = mean[yIdx]!;
@@ -149,11 +150,11 @@ export function linearFitFromMoments(mo: CentredMoments, yIdx: number, regressor
   const rSquared = ssTot > 0 ? 1 - ssRes / ssTot : null;
 
   let stdErrors: Float64Array | null = null;
-  if (inverse) {
+  if (inverseDiagonal) {
     // Var(w) = s² (XsᵀXs)⁻¹ on the standardised scale; β_j = w_j / σ_j.
     const s2 = ssRes / (n - kActive - 1);
     stdErrors = new Float64Array(k).fill(Number.NaN);
-    for (let j = 0; j < k; j++) if (active[j]) stdErrors[j] = Math.sqrt(Math.max(0, s2 * inverse[j * k + j]!)) / sigmas[j]!;
+    for (let j = 0; j < k; j++) if (active[j]) stdErrors[j] = Math.sqrt(Math.max(0, s2 * inverseDiagonal[j]!)) / sigmas[j]!;
   }
   return { coefficients, weights: w, sigmas, active, intercept, rSquared, stdErrors, n };
 }

@@ -2,6 +2,7 @@
  * Price-series lookups and aligned daily returns.
  */
 import { totalReturnIndex, type SymbolHistory } from './corporate-actions.js';
+import { countOnOrBefore } from './dates.js';
 import { addTradingDays, tradingDayOrdinal } from './trading-calendar.js';
 import type { Bar, IsoDate, PriceSeries } from './types.js';
 
@@ -21,20 +22,10 @@ export function toPriceSeries(rows: Iterable<{ date: IsoDate; close: number }>):
 
 /** Index of the last bar with date ≤ d, or −1 when every bar is after d. O(log n). */
 export function indexOnOrBefore(series: PriceSeries, d: IsoDate): number {
-  let lo = 0;
-  let hi = series.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (series[mid]!.date <= d) {
-      found = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  return found;
+  return countOnOrBefore(series, d, barDate) - 1;
 }
+
+const barDate = (b: Bar): IsoDate => b.date;
 
 /** The latest bar dated on or before d ("last close on or before"), or undefined. O(log n). */
 export function lastCloseOnOrBefore(series: PriceSeries, d: IsoDate): Bar | undefined {

@@ -74,9 +74,10 @@ export function plainAll(series: Record<string, readonly Bar[]>): Record<string,
 /**
  * Reference linear fit with intercept, written out independently of jobs/calc: centre every column,
  * standardise the regressors by their population σ, solve (XsᵀXs + α·diag(penalised)) w = Xsᵀy_c by
- * Gauss-Jordan elimination, β = w/σ. α = 0 is OLS. Returns β and R² = 1 − SS_res/SS_tot.
+ * Gauss-Jordan elimination, β = w/σ. α = 0 is OLS. Returns β, the intercept ȳ − Σ β_j x̄_j and
+ * R² = 1 − SS_res/SS_tot.
  */
-export function referenceFit(xCols: readonly ArrayLike<number>[], y: ArrayLike<number>, alpha = 0, penalised: readonly boolean[] = xCols.map(() => true)): { beta: number[]; r2: number } {
+export function referenceFit(xCols: readonly ArrayLike<number>[], y: ArrayLike<number>, alpha = 0, penalised: readonly boolean[] = xCols.map(() => true)): { beta: number[]; intercept: number; r2: number } {
   const n = y.length;
   const k = xCols.length;
   const mean = (c: ArrayLike<number>): number => {
@@ -85,8 +86,9 @@ export function referenceFit(xCols: readonly ArrayLike<number>[], y: ArrayLike<n
     return s / n;
   };
   const yc = Array.from({ length: n }, (_, t) => y[t]! - mean(y));
-  const xs = xCols.map((c) => {
-    const m = mean(c);
+  const xMeans = xCols.map((c) => mean(c));
+  const xs = xCols.map((c, j) => {
+    const m = xMeans[j]!;
     const centred = Array.from({ length: n }, (_, t) => c[t]! - m);
     const sd = Math.sqrt(centred.reduce((s, v) => s + v * v, 0) / n);
     return { sd, col: centred.map((v) => v / sd) };
@@ -118,7 +120,8 @@ export function referenceFit(xCols: readonly ArrayLike<number>[], y: ArrayLike<n
     ssRes += (yc[t]! - pred) ** 2;
     ssTot += yc[t]! ** 2;
   }
-  return { beta: w.map((v, j) => v / xs[j]!.sd), r2: 1 - ssRes / ssTot };
+  const beta = w.map((v, j) => v / xs[j]!.sd);
+  return { beta, intercept: mean(y) - beta.reduce((s, b, j) => s + b * xMeans[j]!, 0), r2: 1 - ssRes / ssTot };
 }
 
 export interface CollinearSpec {
