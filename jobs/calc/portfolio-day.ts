@@ -486,6 +486,11 @@ function validateDates(dates: readonly IsoDate[], prior: PriorState | null): voi
       throw new RangeError(`computePortfolioDays: dates must be consecutive trading days, ${dates[i - 1]} is followed by ${d}`);
     }
   }
+  if (prior !== null) {
+    for (const k of ['equity', 'cumulativePnl', 'cumulativeDividendPnl'] as const) {
+      if (!Number.isFinite(prior[k])) throw new RangeError(`computePortfolioDays: prior.${k} must be a finite number, got ${prior[k]}`);
+    }
+  }
   const first = dates[0];
   if (prior !== null && first !== undefined && nextTradingDay(prior.date) !== first) {
     throw new RangeError(`computePortfolioDays: prior state is for ${prior.date} but the first date is ${first}; the trading day after ${prior.date} is ${nextTradingDay(prior.date)}`);

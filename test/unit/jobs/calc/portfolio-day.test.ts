@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { NO_CORPORATE_ACTIONS, type CorporateActions, type SymbolHistory } from '../../../../jobs/calc/corporate-actions.js';
 import { FACTORS, type FactorName } from '../../../../jobs/calc/factors.js';
-import { computePortfolioDays, type PortfolioDayResult, type PositionInput } from '../../../../jobs/calc/portfolio-day.js';
+import { computePortfolioDays, type PortfolioDayResult, type PositionInput, type PriorState } from '../../../../jobs/calc/portfolio-day.js';
 import { toPriceSeries } from '../../../../jobs/calc/returns.js';
 import { tradingDaysBetween } from '../../../../jobs/calc/trading-calendar.js';
 
@@ -366,5 +366,8 @@ describe('input checks', () => {
     expect(() =>
       computePortfolioDays({ ...base, positions: [p], histories: { ZZZ: history([], { splits: [{ date: '2024-07-01', from: -1, to: 2 }], dividends: [] }) } }),
     ).toThrow(/ZZZ: corporate actions: splits\[0\]\.from/);
+    // A prior state without its cumulative dividend P&L would poison the ledger.
+    const prior = { date: '2024-06-28', equity: 1, cumulativePnl: 0, recentDailyReturns: [] } as unknown as PriorState;
+    expect(() => computePortfolioDays({ ...base, positions: [], histories: {}, prior })).toThrow(/prior\.cumulativeDividendPnl must be a finite number/);
   });
 });
