@@ -30,17 +30,25 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/**
+ * Median wall time and median CPU time (user + system of this process) of REPS runs. On a shared
+ * machine the CPU time is the steadier figure: other processes stretch the wall time, not it.
+ */
 function time(label: string, fn: () => number): void {
   const runs: number[] = [];
+  const cpu: number[] = [];
   let units = 0;
   for (let r = 0; r < REPS; r++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     units = fn();
     runs.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
   const first = runs[0]!;
   console.log(
-    `${label.padEnd(64)} median ${median(runs).toFixed(1).padStart(8)} ms   first ${first.toFixed(1).padStart(8)} ms   (${units} outputs, ${REPS} runs)`,
+    `${label.padEnd(64)} median ${median(runs).toFixed(1).padStart(8)} ms   cpu ${median(cpu).toFixed(1).padStart(8)} ms   first ${first.toFixed(1).padStart(8)} ms   (${units} outputs, ${REPS} runs)`,
   );
 }
 
