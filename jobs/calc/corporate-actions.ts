@@ -67,10 +67,11 @@ export interface SymbolHistory {
   readonly actions: CorporateActions;
 }
 
-/** Sorted, validated corporate actions with the split ratios as exact integer-friendly products. */
-interface PreparedActions {
+/** Validated corporate actions, sorted by date, identical duplicate rows removed. */
+export interface PreparedActions {
+  /** Ascending by execution date, one per date. */
   readonly splits: readonly Split[];
-  /** Ascending by ex-date; identical duplicate rows removed. */
+  /** Ascending by ex-date. */
   readonly dividends: readonly CashDividend[];
 }
 
