@@ -72,3 +72,18 @@ export function addMonthsClamped(year: number, month: number, day: number, month
   const m = total - y * 12 + 1;
   return { year: y, month: m, day: Math.min(day, daysInMonth(y, m)) };
 }
+
+/**
+ * How many items of an array sorted ascending by date are dated on or before d (binary search,
+ * O(log n)); the index of the last such item is one less.
+ */
+export function countOnOrBefore<T>(items: readonly T[], d: IsoDate, dateOf: (item: T) => IsoDate): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (dateOf(items[mid]!) <= d) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,6 +1,8 @@
 /**
- * The 12 factor definitions (SPEC §4) in display order. The database seed of `factor_definitions`
- * uses this list, so names are part of the storage contract.
+ * The 12 factor definitions in display order: market and interest-rate betas, six style betas from
+ * one ridge regression, four long-short spreads. The database seed of `factor_definitions` uses this
+ * list, so names are part of the storage contract. How each beta is estimated: factor-betas.ts and
+ * docs/factor-model.md.
  */
 
 /** Factor ETFs that are always in scope of a run. */
@@ -63,6 +65,19 @@ export function factorByName(name: string): (typeof FACTORS)[number] | undefined
 /** True for one of the 12 factor names. */
 export function isFactorName(name: string): name is FactorName {
   return BY_NAME.has(name);
+}
+
+/**
+ * The proxies a factor's regression needs (every factor is estimated jointly with the market, so
+ * SPY is always among them): Market Beta needs SPY only; IR Beta SPY and TLT; a style factor SPY and
+ * its own proxy; a spread SPY and both legs. A proxy without enough data removes exactly the factors
+ * that list it.
+ */
+export function proxiesNeededBy(name: FactorName): readonly FactorProxy[] {
+  const f = BY_NAME.get(name);
+  if (f === undefined) throw new RangeError(`Unknown factor ${JSON.stringify(name)}`);
+  const legs = f.etfProxy.split('-') as FactorProxy[];
+  return [...new Set<FactorProxy>(['SPY', ...legs])];
 }
 
 /** Largest lookback (in aligned returns) any factor needs, i.e. the spread window. */

@@ -10,9 +10,17 @@
 export function solveLinearSystem(a: ArrayLike<number>, b: ArrayLike<number>, n: number): Float64Array | undefined {
   const m = Float64Array.from(a as ArrayLike<number>);
   const x = Float64Array.from(b as ArrayLike<number>);
+  return solveInPlace(m, x, n) ? x : undefined;
+}
+
+/**
+ * solveLinearSystem without copies: overwrites `m` (its first n×n entries, row-major) with its
+ * elimination and `x` (first n entries) with the solution. Returns false when A is singular.
+ */
+export function solveInPlace(m: Float64Array, x: Float64Array, n: number): boolean {
   let scale = 0;
   for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(m[i]!));
-  if (!(scale > 0) || !Number.isFinite(scale)) return undefined;
+  if (!(scale > 0) || !Number.isFinite(scale)) return false;
   const tol = scale * 1e-14;
   for (let col = 0; col < n; col++) {
     let piv = col;
@@ -24,7 +32,7 @@ export function solveLinearSystem(a: ArrayLike<number>, b: ArrayLike<number>, n:
         piv = r;
       }
     }
-    if (best <= tol) return undefined;
+    if (best <= tol) return false;
     if (piv !== col) {
       for (let k = 0; k < n; k++) {
         const t = m[col * n + k]!;
@@ -48,7 +56,7 @@ export function solveLinearSystem(a: ArrayLike<number>, b: ArrayLike<number>, n:
     for (let k = r + 1; k < n; k++) s -= m[r * n + k]! * x[k]!;
     x[r] = s / m[r * n + r]!;
   }
-  return x;
+  return true;
 }
 
 /** Eigenvalues and eigenvectors of a symmetric matrix. */

@@ -60,18 +60,26 @@ export class RollingMoments {
   private readonly sum: Float64Array;
   private readonly prod: Float64Array;
   private readonly shift: Float64Array;
+  /** Scratch: one row's shifted values. */
+  private readonly row: Float64Array;
   private lo = 0;
   private hi = 0;
   private slides = 0;
 
+  /**
+   * `rows`, when given, maps window positions to indices into the columns (the window [lo, hi) then
+   * covers columns[j][rows[lo..hi−1]]), so aligned observations can be read in place without copying.
+   */
   constructor(
     private readonly columns: readonly ArrayLike<number>[],
     private readonly rebuildEvery = 128,
+    private readonly rows?: ArrayLike<number>,
   ) {
     this.m = columns.length;
     this.sum = new Float64Array(this.m);
     this.prod = new Float64Array(this.m * this.m);
     this.shift = new Float64Array(this.m);
+    this.row = new Float64Array(this.m);
   }
 
   /** Moves the window to rows [lo, hi) and returns its centred moments. */
@@ -93,21 +101,26 @@ export class RollingMoments {
   private rebuild(lo: number, hi: number): void {
     this.sum.fill(0);
     this.prod.fill(0);
-    for (let j = 0; j < this.m; j++) this.shift[j] = hi > lo ? this.columns[j]![lo]! : 0;
+    const first = this.rows ? this.rows[lo]! : lo;
+    for (let j = 0; j < this.m; j++) this.shift[j] = hi > lo ? this.columns[j]![first]! : 0;
     this.lo = lo;
     this.hi = hi;
     this.slides = 0;
     for (let t = lo; t < hi; t++) this.apply(t, 1);
   }
 
-  private apply(t: number, sign: 1 | -1): void {
+  private apply(pos: number, sign: 1 | -1): void {
     const m = this.m;
+    const x = this.row;
+    const t = this.rows ? this.rows[pos]! : pos;
+    for (let j = 0; j < m; j++) x[j] = this.columns[j]![t]! - this.shift[j]!;
     for (let j = 0; j < m; j++) {
-      const xj = this.columns[j]![t]! - this.shift[j]!;
+      const xj = x[j]!;
       this.sum[j] = this.sum[j]! + sign * xj;
+      const sxj = sign * xj;
       for (let k = j; k < m; k++) {
         const idx = j * m + k;
-        this.prod[idx] = this.prod[idx]! + sign * xj * (this.columns[k]![t]! - this.shift[k]!);
+        this.prod[idx] = this.prod[idx]! + sxj * x[k]!;
       }
     }
   }

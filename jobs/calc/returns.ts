@@ -1,6 +1,8 @@
 /**
- * Price-series lookups and aligned daily returns (SPEC §4 "Returns").
+ * Price-series lookups and aligned daily returns.
  */
+import { totalReturnIndex, type SymbolHistory } from './corporate-actions.js';
+import { countOnOrBefore } from './dates.js';
 import { addTradingDays, tradingDayOrdinal } from './trading-calendar.js';
 import type { Bar, IsoDate, PriceSeries } from './types.js';
 
@@ -20,20 +22,10 @@ export function toPriceSeries(rows: Iterable<{ date: IsoDate; close: number }>):
 
 /** Index of the last bar with date ≤ d, or −1 when every bar is after d. O(log n). */
 export function indexOnOrBefore(series: PriceSeries, d: IsoDate): number {
-  let lo = 0;
-  let hi = series.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (series[mid]!.date <= d) {
-      found = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  return found;
+  return countOnOrBefore(series, d, barDate) - 1;
 }
+
+const barDate = (b: Bar): IsoDate => b.date;
 
 /** The latest bar dated on or before d ("last close on or before"), or undefined. O(log n). */
 export function lastCloseOnOrBefore(series: PriceSeries, d: IsoDate): Bar | undefined {
@@ -48,8 +40,10 @@ export function closeOn(series: PriceSeries, d: IsoDate): Bar | undefined {
 }
 
 /**
- * A close older than this many trading days before d does not price a symbol on d (SPEC §5: the close
- * on d, else the latest close in the previous 5 trading days, flagged stale).
+ * Freshness of a symbol's own analytics: a symbol gets factor betas and a metrics price on d only when
+ * it has a close on d or in the 5 trading days before (a symbol that stopped trading does not keep
+ * producing dated figures). Portfolio valuation is not bound by it: a position is valued at its last
+ * close however old (portfolio-day.ts).
  */
 export const STALE_PRICE_TRADING_DAYS = 5;
 
@@ -72,7 +66,21 @@ export interface AlignedReturns {
 }
 
 /**
- * Simple daily returns r_t = P_t / P_{t−1} − 1 of several series on a common set of dates.
+ * Daily total returns r_t = (P_t + D_t) / P_{t−1} − 1 (split-adjusted closes, cash dividends D_t) of
+ * several symbols on a common set of dates, from their as-traded closes and corporate actions: the
+ * entry point for any return-based statistic (volatility, correlations, regressions). Same alignment
+ * and filters as alignedReturns.
+ */
+export function alignedTotalReturns(histories: Record<string, SymbolHistory>, from?: IsoDate, to?: IsoDate): AlignedReturns {
+  const series: Record<string, PriceSeries> = {};
+  for (const [k, h] of Object.entries(histories)) series[k] = totalReturnIndex(h);
+  return alignedReturns(series, from, to);
+}
+
+/**
+ * Simple daily returns r_t = P_t / P_{t−1} − 1 of several series already in one price basis (e.g.
+ * total-return indexes; as-traded closes jump on split days, use alignedTotalReturns for those), on
+ * a common set of dates.
  *
  * A return ending at t exists only when t and the trading day before it (t−1, NYSE calendar) both
  * have a close in every series, so every observation covers the same one-day interval for every

@@ -1,9 +1,9 @@
 /**
- * Ridge regression on standardised regressors (SPEC §4, style factors).
+ * Ridge regression on standardised regressors (the estimator of the style factors), a special case
+ * of linear-model.ts: every regressor is one column and every coefficient is penalised.
  */
-import { solveLinearSystem } from './linear-algebra.js';
+import { linearFitFromMoments } from './linear-model.js';
 import { centredMoments, type CentredMoments } from './moments.js';
-import { MIN_REGRESSOR_VARIANCE } from './ols.js';
 
 export interface RidgeFit {
   /** β_j = w_j / σ_j per regressor (unclipped; 0 where not finite or the regressor is constant). */
@@ -28,48 +28,14 @@ export interface RidgeFit {
  * Returns undefined only when the system is singular (possible only with α = 0).
  */
 export function ridgeFromMoments(mo: CentredMoments, yIdx: number, xIdx: readonly number[], alpha: number): RidgeFit | undefined {
-  const { n, m, mean, cross } = mo;
-  const k = xIdx.length;
-  if (n < 1) return undefined;
-  const sigmas = new Float64Array(k);
-  const active = new Uint8Array(k);
-  for (let j = 0; j < k; j++) {
-    const v = cross[xIdx[j]! * m + xIdx[j]!]! / n;
-    sigmas[j] = Math.sqrt(Math.max(0, v));
-    active[j] = v >= MIN_REGRESSOR_VARIANCE ? 1 : 0;
-  }
-  const gram = new Float64Array(k * k); // XsᵀXs
-  const rhs = new Float64Array(k); // Xsᵀ y_c
-  for (let j = 0; j < k; j++) {
-    if (!active[j]) continue;
-    const cj = xIdx[j]!;
-    rhs[j] = cross[cj * m + yIdx]! / sigmas[j]!;
-    for (let l = 0; l < k; l++) {
-      if (!active[l]) continue;
-      gram[j * k + l] = cross[cj * m + xIdx[l]!]! / (sigmas[j]! * sigmas[l]!);
-    }
-  }
-  const a = Float64Array.from(gram);
-  for (let j = 0; j < k; j++) a[j * k + j] = active[j] ? a[j * k + j]! + alpha : 1;
-  const w = solveLinearSystem(a, rhs, k);
-  if (!w) return undefined;
-  const betas = new Float64Array(k);
-  let intercept = mean[yIdx]!;
-  for (let j = 0; j < k; j++) {
-    const b = active[j] ? w[j]! / sigmas[j]! : 0;
-    betas[j] = Number.isFinite(b) ? b : 0;
-    intercept -= betas[j]! * mean[xIdx[j]!]!;
-  }
-  const ssTot = Math.max(0, cross[yIdx * m + yIdx]!);
-  let wtb = 0;
-  let wgw = 0;
-  for (let j = 0; j < k; j++) {
-    wtb += w[j]! * rhs[j]!;
-    for (let l = 0; l < k; l++) wgw += w[j]! * gram[j * k + l]! * w[l]!;
-  }
-  const ssRes = Math.max(0, ssTot - 2 * wtb + wgw);
-  const rSquared = ssTot > 0 ? 1 - ssRes / ssTot : null;
-  return { betas, weights: w, sigmas, intercept, rSquared, n };
+  const fit = linearFitFromMoments(
+    mo,
+    yIdx,
+    xIdx.map((c) => [[c, 1]] as const),
+    { alpha },
+  );
+  if (!fit) return undefined;
+  return { betas: fit.coefficients, weights: fit.weights, sigmas: fit.sigmas, intercept: fit.intercept, rSquared: fit.rSquared, n: fit.n };
 }
 
 /**

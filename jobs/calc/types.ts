@@ -5,10 +5,14 @@
  * numbers are JS doubles (the database layer rounds when it stores them).
  */
 
-/** A New York calendar date, 'YYYY-MM-DD'. Lexicographic order equals chronological order. */
-export type IsoDate = string;
+import type { IsoDate } from '../../core/dates.js';
 
-/** One daily close (split-adjusted). */
+export type { IsoDate };
+
+/**
+ * One daily close. Stored bars are as traded (in the share basis of their own date); series derived
+ * from them (split-adjusted, total-return index, see corporate-actions.ts) use the same shape.
+ */
 export interface Bar {
   date: IsoDate;
   close: number;

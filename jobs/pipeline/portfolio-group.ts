@@ -15,10 +15,10 @@ import { PositionFactorExposureModel, type PositionExposureWrite } from '../../d
 import { SymbolFactorExposureModel } from '../../db/models/symbol-factor-exposure.model.js';
 import { SymbolModel } from '../../db/models/symbol.model.js';
 import type { BetaLookup } from '../calc/factor-betas.js';
+import { NO_CORPORATE_ACTIONS, type SymbolHistory } from '../calc/corporate-actions.js';
 import { computePortfolioDays } from '../calc/portfolio-day.js';
 import { STALE_PRICE_TRADING_DAYS } from '../calc/returns.js';
 import { addTradingDays, nextTradingDay, tradingDayOnOrAfter, tradingDaysBetween } from '../calc/trading-calendar.js';
-import type { PriceSeries } from '../calc/types.js';
 import { isInterruption } from '../queue/job-queue.js';
 import type { PortfolioPlan } from './plan-run.js';
 import { watermarks } from './watermark.js';
@@ -116,14 +116,16 @@ function computeRows(
   const { firstDate, prior } = rollForwardStart(wanted, priorIn, plan.inception);
   const dates = tradingDaysBetween(firstDate, target);
 
-  const closes: Record<string, PriceSeries> = {};
-  for (const p of plan.positions) closes[p.symbol] = inputs.closes.get(p.symbol) ?? [];
+  // Corporate actions are not loaded here yet: every series is passed with none, so no dividend P&L
+  // exists and the stored snapshots' cumulative dividend P&L is 0.
+  const histories: Record<string, SymbolHistory> = {};
+  for (const p of plan.positions) histories[p.symbol] = { closes: inputs.closes.get(p.symbol) ?? [], actions: NO_CORPORATE_ACTIONS };
   const results = computePortfolioDays({
     portfolio: { equityBalance: plan.equityBalance },
     positions: plan.positions,
     dates,
-    prior,
-    closes,
+    prior: prior === null ? null : { ...prior, cumulativeDividendPnl: 0 },
+    histories,
     betas: inputs.betas,
   });
 

@@ -1,4 +1,5 @@
 import { SymbolDailyMetricModel } from '../../../db/models/symbol-daily-metric.model.js';
+import { NO_CORPORATE_ACTIONS } from '../../calc/corporate-actions.js';
 import { computeSymbolMetrics, type SymbolMetrics } from '../../calc/symbol-metrics.js';
 import type { Phase } from '../run-context.js';
 
@@ -11,7 +12,8 @@ export const symbolMetricsPhase: Phase = {
     for (const symbol of plan.symbols) {
       const own = closes.get(symbol) ?? [];
       if (own.length === 0) continue;
-      const m = computeSymbolMetrics(symbol, own, plan.target);
+      // Corporate actions are not loaded here yet: the series is passed with none.
+      const m = computeSymbolMetrics(symbol, { closes: own, actions: NO_CORPORATE_ACTIONS }, plan.target);
       if (m.price !== null) rows.push(m);
     }
     const written = await SymbolDailyMetricModel.upsertMany(deps.knex, rows);

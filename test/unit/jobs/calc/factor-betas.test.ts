@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { betaLookupFromRows, computeSymbolBetas, type BetaRow } from '../../../../jobs/calc/factor-betas.js';
 import { FACTORS, FACTOR_PROXIES } from '../../../../jobs/calc/factors.js';
-import { ols } from '../../../../jobs/calc/ols.js';
 import { alignedReturns } from '../../../../jobs/calc/returns.js';
-import { ridge } from '../../../../jobs/calc/ridge.js';
 import { tradingDaysBetween } from '../../../../jobs/calc/trading-calendar.js';
 import type { Bar } from '../../../../jobs/calc/types.js';
-import { prng, syntheticMarket, syntheticSymbol } from './synthetic.js';
+import { plain, plainAll, prng, referenceFit, syntheticMarket, syntheticSymbol } from './synthetic.js';
 
 const STYLE = ['VTV', 'VUG', 'MTUM', 'QUAL', 'IWM', 'USMV'];
 const SPREADS: [string, string, string][] = [
@@ -18,26 +16,30 @@ const SPREADS: [string, string, string][] = [
 const clip = (b: number): number => Math.max(-5, Math.min(5, b));
 
 /**
- * Direct per-date computation, independent of the rolling sums: align with alignedReturns, slice the
- * last 90 / 180 returns ending on or before d, and fit each regression from scratch.
+ * Direct per-date computation, independent of the rolling sums and of jobs/calc's solvers: align with
+ * alignedReturns (no corporate actions here, so closes are total-return series already), slice the
+ * last 90 / 180 returns ending on or before d, and fit each regression from scratch with referenceFit:
+ * market OLS on SPY; IR OLS on [SPY, TLT]; ridge (α = 1) on [SPY, VTV−SPY, …, USMV−SPY] with SPY
+ * unpenalised; each spread OLS on [SPY, long − short].
  */
 function direct(closes: Bar[], factorCloses: Record<string, Bar[]>, d: string): Map<string, number> {
   const al = alignedReturns({ y: closes, ...factorCloses }, undefined, d);
   const n = al.dates.length;
   const out = new Map<string, number>();
   const tail = (k: string, w: number): Float64Array => al.returns[k]!.slice(Math.max(0, n - w));
+  const minus = (a: Float64Array, b: Float64Array): Float64Array => a.map((v, i) => v - b[i]!);
   if (Math.min(90, n) >= 30) {
-    out.set('Market Beta', clip(ols(tail('SPY', 90), tail('y', 90))!.slope));
-    out.set('IR Beta', clip(ols(tail('TLT', 90), tail('y', 90))!.slope));
-    const fit = ridge(STYLE.map((p) => tail(p, 90)), tail('y', 90), 1)!;
+    const spy = tail('SPY', 90);
+    out.set('Market Beta', clip(referenceFit([spy], tail('y', 90)).beta[0]!));
+    out.set('IR Beta', clip(referenceFit([spy, tail('TLT', 90)], tail('y', 90)).beta[1]!));
+    const fit = referenceFit([spy, ...STYLE.map((p) => minus(tail(p, 90), spy))], tail('y', 90), 1, [false, ...STYLE.map(() => true)]);
     const names = ['Value', 'Growth', 'Momentum', 'Quality', 'Size', 'Low Volatility'];
-    names.forEach((name, j) => out.set(name, clip(fit.betas[j]!)));
+    names.forEach((name, j) => out.set(name, clip(fit.beta[j + 1]!)));
   }
   if (Math.min(180, n) >= 60) {
     for (const [name, l, s] of SPREADS) {
-      const L = tail(l, 180);
-      const S = tail(s, 180);
-      out.set(name, clip(ols(L.map((v, i) => v - S[i]!), tail('y', 180))!.slope));
+      const fit = referenceFit([tail('SPY', 180), minus(tail(l, 180), tail(s, 180))], tail('y', 180));
+      out.set(name, clip(fit.beta[1]!));
     }
   }
   return out;
@@ -45,6 +47,7 @@ function direct(closes: Bar[], factorCloses: Record<string, Bar[]>, d: string): 
 
 describe('computeSymbolBetas', () => {
   const market = syntheticMarket('2023-01-03', '2024-12-31', 2024);
+  const factorHistories = plainAll(market.factorCloses);
   const symbol = syntheticSymbol(market, { SPY: 1.2, VUG: 0.3, TLT: -0.2 }, 0.006, 7);
 
   it('equals the direct per-date computation to 1e-9 over a full-year (252-day) backfill, rolling or not', () => {
@@ -52,9 +55,9 @@ describe('computeSymbolBetas', () => {
     const holey = symbol.filter((_, i) => i % 37 !== 5);
     const dates = tradingDaysBetween('2024-01-02', '2024-12-31');
     expect(dates).toHaveLength(252);
-    const rolling = computeSymbolBetas({ symbol: 'X', closes: holey, factorCloses: market.factorCloses, dates, rebuildEvery: 1_000_000 });
-    const periodic = computeSymbolBetas({ symbol: 'X', closes: holey, factorCloses: market.factorCloses, dates });
-    const fresh = computeSymbolBetas({ symbol: 'X', closes: holey, factorCloses: market.factorCloses, dates, rebuildEvery: 1 });
+    const rolling = computeSymbolBetas({ symbol: 'X', history: plain(holey), factorHistories, dates, rebuildEvery: 1_000_000 });
+    const periodic = computeSymbolBetas({ symbol: 'X', history: plain(holey), factorHistories, dates });
+    const fresh = computeSymbolBetas({ symbol: 'X', history: plain(holey), factorHistories, dates, rebuildEvery: 1 });
     expect(rolling.rows.length).toBe(252 * 12);
     for (let i = 0; i < rolling.rows.length; i++) {
       const r = rolling.rows[i]!;
@@ -73,7 +76,7 @@ describe('computeSymbolBetas', () => {
   });
 
   it('recovers the loadings it was built with', () => {
-    const rows = computeSymbolBetas({ symbol: 'X', closes: symbol, factorCloses: market.factorCloses, dates: ['2024-12-31'] }).rows;
+    const rows = computeSymbolBetas({ symbol: 'X', history: plain(symbol), factorHistories, dates: ['2024-12-31'] }).rows;
     const market90 = rows.find((r) => r.factor === 'Market Beta')!;
     // y = 1.2·SPY + 0.3·VUG − 0.2·TLT + noise; VUG ≈ 0.9·market, so the univariate market beta is
     // ≈ 1.2 + 0.3·cov(VUG, SPY)/var(SPY) + small TLT term ≈ 1.4 to 1.5.
@@ -86,7 +89,7 @@ describe('computeSymbolBetas', () => {
   });
 
   it("gives SPY a market beta of exactly 1 with R² 1", () => {
-    const row = computeSymbolBetas({ symbol: 'SPY', closes: market.factorCloses.SPY!, factorCloses: market.factorCloses, dates: ['2024-06-28'] }).rows.find((r) => r.factor === 'Market Beta')!;
+    const row = computeSymbolBetas({ symbol: 'SPY', history: factorHistories.SPY!, factorHistories, dates: ['2024-06-28'] }).rows.find((r) => r.factor === 'Market Beta')!;
     expect(row.beta).toBeCloseTo(1, 12);
     expect(row.rSquared).toBeCloseTo(1, 12);
   });
@@ -95,7 +98,7 @@ describe('computeSymbolBetas', () => {
     // The symbol lists on 2024-09-03. Sessions 2024-09-03..30: 20; 2024-10-01..14: 10; so on
     // 2024-10-14 it has 30 closes = 29 returns (< 30) and on 2024-10-15 30 returns.
     const ipo = symbol.filter((b) => b.date >= '2024-09-03');
-    const res = computeSymbolBetas({ symbol: 'NEW', closes: ipo, factorCloses: market.factorCloses, dates: ['2024-10-14', '2024-10-15'] });
+    const res = computeSymbolBetas({ symbol: 'NEW', history: plain(ipo), factorHistories, dates: ['2024-10-14', '2024-10-15'] });
     const miss15 = res.missing.filter((m) => m.date === '2024-10-14');
     expect(miss15).toHaveLength(12);
     expect(miss15.every((m) => m.reason === 'insufficient_history')).toBe(true);
@@ -106,7 +109,7 @@ describe('computeSymbolBetas', () => {
 
   it('reports no_price when the symbol has no close in the 5 trading days up to d', () => {
     const delisted = symbol.filter((b) => b.date <= '2024-06-03');
-    const res = computeSymbolBetas({ symbol: 'GONE', closes: delisted, factorCloses: market.factorCloses, dates: ['2024-06-10', '2024-06-11'] });
+    const res = computeSymbolBetas({ symbol: 'GONE', history: plain(delisted), factorHistories, dates: ['2024-06-10', '2024-06-11'] });
     // 2024-06-10 − 5 trading days = 2024-06-03: still usable; 2024-06-11 is not.
     expect(res.rows.filter((r) => r.date === '2024-06-10')).toHaveLength(12);
     expect(res.missing.filter((m) => m.date === '2024-06-11' && m.reason === 'no_price')).toHaveLength(12);
@@ -114,7 +117,7 @@ describe('computeSymbolBetas', () => {
 
   it('clips extreme betas to ±5 and flags them', () => {
     const wild = syntheticSymbol(market, { SPY: 20 }, 0.001, 3, 1000);
-    const rows = computeSymbolBetas({ symbol: 'W', closes: wild, factorCloses: market.factorCloses, dates: ['2024-12-31'] }).rows;
+    const rows = computeSymbolBetas({ symbol: 'W', history: plain(wild), factorHistories, dates: ['2024-12-31'] }).rows;
     const m = rows.find((r) => r.factor === 'Market Beta')!;
     expect(m.beta).toBe(5);
     expect(m.qualityFlag).toBe('clipped');
@@ -133,7 +136,7 @@ describe('computeSymbolBetas', () => {
         if (trial % 5 === 0 && rnd() < 0.5) p = 42; // long flat stretches
         closes.push({ date: d, close: p });
       }
-      const res = computeSymbolBetas({ symbol: 'R', closes, factorCloses: market.factorCloses, dates });
+      const res = computeSymbolBetas({ symbol: 'R', history: plain(closes), factorHistories, dates });
       expect(res.rows.length + res.missing.length).toBe(dates.length * 12);
       // One assertion per trial: per-row expect() calls would dominate the run time.
       const bad = res.rows.filter(
@@ -149,7 +152,7 @@ describe('computeSymbolBetas', () => {
   });
 
   it('builds a lookup from rows', () => {
-    const rows: BetaRow[] = computeSymbolBetas({ symbol: 'X', closes: symbol, factorCloses: market.factorCloses, dates: ['2024-12-31'] }).rows;
+    const rows: BetaRow[] = computeSymbolBetas({ symbol: 'X', history: plain(symbol), factorHistories, dates: ['2024-12-31'] }).rows;
     const lookup = betaLookupFromRows(rows);
     expect(lookup('X', 'Market Beta', '2024-12-31')).toBe(rows[0]!.beta);
     expect(lookup('X', 'Market Beta', '2024-12-30')).toBeUndefined();

@@ -4,8 +4,8 @@ import { computePortfolioDays, type PortfolioDayResult, type PositionInput } fro
 import { toPriceSeries } from '../../../../jobs/calc/returns.js';
 import { realizedVolatility } from '../../../../jobs/calc/risk.js';
 import { tradingDaysBetween } from '../../../../jobs/calc/trading-calendar.js';
-import type { Bar, PriceSeries } from '../../../../jobs/calc/types.js';
-import { prng } from './synthetic.js';
+import type { Bar } from '../../../../jobs/calc/types.js';
+import { plainAll, prng } from './synthetic.js';
 
 const pos = (p: Partial<PositionInput> & Pick<PositionInput, 'id' | 'symbol' | 'quantity' | 'entryPrice' | 'entryDate'>): PositionInput => ({
   exitDate: null,
@@ -22,7 +22,7 @@ describe('computePortfolioDays: hand-worked portfolio', () => {
     pos({ id: 'B', symbol: 'BBB', quantity: -5, entryPrice: 50, entryDate: '2024-01-03' }),
     pos({ id: 'C', symbol: 'PRIV', quantity: 2, entryPrice: 1000, entryDate: '2024-01-02', investmentClass: 'PRIVATE' }),
   ];
-  const closes: Record<string, PriceSeries> = {
+  const closes = plainAll({
     AAA: toPriceSeries([
       { date: '2023-12-29', close: 99 },
       { date: '2024-01-02', close: 102 },
@@ -37,11 +37,11 @@ describe('computePortfolioDays: hand-worked portfolio', () => {
       { date: '2024-01-05', close: 48 },
       { date: '2024-01-08', close: 47 },
     ]),
-  };
+  });
   const betaTable: Record<string, Partial<Record<FactorName, number>>> = { AAA: { 'Market Beta': 1.5, Value: 0.2 }, BBB: { 'Market Beta': 0.8 } };
   const betas = (s: string, f: FactorName): number | undefined => betaTable[s]?.[f];
   const dates = tradingDaysBetween('2024-01-02', '2024-01-08'); // 02, 03, 04, 05, 08
-  const run = computePortfolioDays({ portfolio: { equityBalance: 10_000 }, positions, dates, prior: null, closes, betas });
+  const run = computePortfolioDays({ portfolio: { equityBalance: 10_000 }, positions, dates, prior: null, histories: closes, betas });
   const day = (d: string): PortfolioDayResult => run.find((r) => r.date === d)!;
 
   it('values, P&L and rolls equity forward day by day', () => {
@@ -84,18 +84,24 @@ describe('computePortfolioDays: hand-worked portfolio', () => {
       { positionId: 'A', factor: 'Market Beta', betaValue: 1.5, exposureDollar: 1530 },
       { positionId: 'A', factor: 'Value', betaValue: 0.2, exposureDollar: 204 },
     ]);
+    // Coverage: A is the only public position held (the PRIVATE one is not in scope), and it has both.
     expect(r.portfolioExposures).toEqual([
-      { factor: 'Market Beta', exposureDollar: 1530, exposureValue: 1530 / 10_020 },
-      { factor: 'Value', exposureDollar: 204, exposureValue: 204 / 10_020 },
+      { factor: 'Market Beta', exposureDollar: 1530, exposureValue: 1530 / 10_020, coverage: 1 },
+      { factor: 'Value', exposureDollar: 204, exposureValue: 204 / 10_020, coverage: 1 },
     ]);
+    // 01-03: A (mv 1,040) has a Value beta, B (mv −255) has none: coverage 1,040 / (1,040 + 255).
+    const value3 = day('2024-01-03').portfolioExposures.find((e) => e.factor === 'Value')!;
+    expect(value3.coverage).toBeCloseTo(1040 / 1295, 15);
+    expect(value3.exposureDollar).toBeCloseTo(0.2 * 1040, 12);
+    expect(day('2024-01-03').snapshot.betaMarketCoverage).toBe(1);
     // BBB lacks 11 betas (a warning); the PRIVATE position is not warned about.
     const w = day('2024-01-03').warnings.filter((x) => x.code === 'missing_beta');
     expect(w.map((x) => x.positionId)).toEqual(['A', 'B']);
   });
 
   it('gives the same result when the run is split into chained batches', () => {
-    const first = computePortfolioDays({ portfolio: { equityBalance: 10_000 }, positions, dates: dates.slice(0, 2), prior: null, closes, betas });
-    const rest = computePortfolioDays({ portfolio: { equityBalance: 10_000 }, positions, dates: dates.slice(2), prior: first.at(-1)!.next, closes, betas });
+    const first = computePortfolioDays({ portfolio: { equityBalance: 10_000 }, positions, dates: dates.slice(0, 2), prior: null, histories: closes, betas });
+    const rest = computePortfolioDays({ portfolio: { equityBalance: 10_000 }, positions, dates: dates.slice(2), prior: first.at(-1)!.next, histories: closes, betas });
     expect([...first, ...rest]).toEqual(run);
   });
 
@@ -105,21 +111,22 @@ describe('computePortfolioDays: hand-worked portfolio', () => {
       positions: [pos({ id: 'U', symbol: 'NOPE', quantity: 3, entryPrice: 10, entryDate: '2024-01-02' })],
       dates: ['2024-01-02'],
       prior: null,
-      closes: {},
+      histories: plainAll({ NOPE: [] }),
       betas: () => undefined,
     });
     expect(res[0]!.snapshot).toMatchObject({ isComplete: false, longValue: 0, numPositions: 1, dailyPnl: 0, totalValue: 1_000 });
-    expect(res[0]!.positions[0]).toMatchObject({ marketValue: null, price: null, dailyPnl: null });
+    // Its move from the entry price is booked the day its first close arrives, not before.
+    expect(res[0]!.positions[0]).toMatchObject({ marketValue: null, price: null, dailyPnl: 0 });
     expect(res[0]!.warnings.map((w) => w.code)).toContain('unpriced_position');
     expect(res[0]!.snapshot.betaMarket).toBeNull();
   });
 
   it('rejects dates that are not consecutive trading days after the prior state', () => {
-    const base = { portfolio: { equityBalance: 1 }, positions: [], closes: {}, betas: () => undefined };
+    const base = { portfolio: { equityBalance: 1 }, positions: [], histories: {}, betas: () => undefined };
     expect(() => computePortfolioDays({ ...base, dates: ['2024-01-02', '2024-01-04'], prior: null })).toThrow(RangeError);
     expect(() => computePortfolioDays({ ...base, dates: ['2024-01-06'], prior: null })).toThrow(/not an NYSE trading day/);
     expect(() =>
-      computePortfolioDays({ ...base, dates: ['2024-01-05'], prior: { date: '2024-01-03', equity: 1, cumulativePnl: 0, recentDailyReturns: [] } }),
+      computePortfolioDays({ ...base, dates: ['2024-01-05'], prior: { date: '2024-01-03', equity: 1, cumulativePnl: 0, cumulativeDividendPnl: 0, recentDailyReturns: [] } }),
     ).toThrow(/2024-01-04/);
   });
 });
@@ -171,9 +178,9 @@ describe('computePortfolioDays: accounting identities on generated portfolios', 
 
   it.each([1, 2, 3, 4, 5, 6])('holds for seed %i', (seed) => {
     const { positions, closes } = generate(seed);
-    const series = Object.fromEntries(Object.entries(closes).map(([k, v]) => [k, toPriceSeries(v)]));
+    const series = plainAll(Object.fromEntries(Object.entries(closes).map(([k, v]) => [k, toPriceSeries(v)])));
     const betas = (s: string, f: FactorName): number | undefined => (f === 'Market Beta' && s !== 'S3' ? 1 + s.charCodeAt(1) / 100 : undefined);
-    const res = computePortfolioDays({ portfolio: { equityBalance: 50_000 }, positions, dates, prior: null, closes: series, betas });
+    const res = computePortfolioDays({ portfolio: { equityBalance: 50_000 }, positions, dates, prior: null, histories: series, betas });
     expect(res.map((r) => r.date)).toEqual(dates);
     let equityPrev = 50_000;
     let cumulative = 0;

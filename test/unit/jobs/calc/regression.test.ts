@@ -3,34 +3,8 @@ import { solveLinearSystem } from '../../../../jobs/calc/linear-algebra.js';
 import { centredMoments, RollingMoments } from '../../../../jobs/calc/moments.js';
 import { ols } from '../../../../jobs/calc/ols.js';
 import { ridge } from '../../../../jobs/calc/ridge.js';
-import { normal, prng } from './synthetic.js';
-
-/** Reference OLS with intercept via the normal equations on [1, X], solved by Cramer-free elimination in-test. */
-function referenceOls(xCols: number[][], y: number[]): number[] {
-  const n = y.length;
-  const k = xCols.length + 1;
-  const row = (t: number): number[] => [1, ...xCols.map((c) => c[t]!)];
-  const a: number[][] = Array.from({ length: k }, () => new Array<number>(k + 1).fill(0));
-  for (let t = 0; t < n; t++) {
-    const r = row(t);
-    for (let i = 0; i < k; i++) {
-      for (let j = 0; j < k; j++) a[i]![j]! += r[i]! * r[j]!;
-      a[i]![k]! += r[i]! * y[t]!;
-    }
-  }
-  // Gauss-Jordan on the augmented matrix.
-  for (let c = 0; c < k; c++) {
-    let p = c;
-    for (let r = c + 1; r < k; r++) if (Math.abs(a[r]![c]!) > Math.abs(a[p]![c]!)) p = r;
-    [a[c], a[p]] = [a[p]!, a[c]!];
-    for (let r = 0; r < k; r++) {
-      if (r === c) continue;
-      const f = a[r]![c]! / a[c]![c]!;
-      for (let j = c; j <= k; j++) a[r]![j]! -= f * a[c]![j]!;
-    }
-  }
-  return a.map((r, i) => r[k]! / r[i]!); // [intercept, β_1..β_k]
-}
+import { linearFitFromMoments, twoRegressorOlsFromMoments } from '../../../../jobs/calc/linear-model.js';
+import { normal, prng, referenceFit } from './synthetic.js';
 
 function synthetic(n: number, betas: number[], noise: number, seed: number): { x: number[][]; y: number[] } {
   const z = normal(prng(seed));
@@ -75,9 +49,9 @@ describe('ridge on standardised regressors', () => {
   it('equals ordinary least squares when α = 0', () => {
     const { x, y } = synthetic(120, [0.7, -0.4, 1.2, 0.1, 0.5, -0.9], 0.003, 11);
     const fit = ridge(x, y, 0)!;
-    const ref = referenceOls(x, y);
-    for (let j = 0; j < 6; j++) expect(fit.betas[j]).toBeCloseTo(ref[j + 1]!, 9);
-    expect(fit.intercept).toBeCloseTo(ref[0]!, 11);
+    const ref = referenceFit(x, y);
+    for (let j = 0; j < 6; j++) expect(fit.betas[j]).toBeCloseTo(ref.beta[j]!, 9);
+    expect(fit.intercept).toBeCloseTo(ref.intercept, 11);
   });
 
   it('satisfies the ridge normal equations (XsᵀXs + αI) w = Xsᵀ y_c to 1e-9', () => {
@@ -130,6 +104,52 @@ describe('ridge on standardised regressors', () => {
     const fit = ridge([x[0]!, new Array<number>(60).fill(0.001), x[1]!], y, 1)!;
     expect(fit.betas[1]).toBe(0);
     expect(Number.isFinite(fit.betas[0]!) && Number.isFinite(fit.betas[2]!)).toBe(true);
+  });
+});
+
+describe('linear models on combinations of columns', () => {
+  const { x, y } = synthetic(150, [0.8, 0.3], 0.004, 21);
+  // Columns: 0 y, 1 x0, 2 x1. Regressors x0 and the difference x1 − x0.
+  const mo = centredMoments([y, x[0]!, x[1]!], 0, y.length);
+  const diff = x[1]!.map((v, t) => v - x[0]![t]!);
+
+  it('fits y on [x0, x1 − x0] from the moments of the raw columns as on explicit columns', () => {
+    const ref = referenceFit([x[0]!, diff], y);
+    const fit = linearFitFromMoments(mo, 0, [[[1, 1]], [[2, 1], [1, -1]]], { alpha: 0, stdErrors: true })!;
+    expect(fit.coefficients[0]).toBeCloseTo(ref.beta[0]!, 10);
+    expect(fit.coefficients[1]).toBeCloseTo(ref.beta[1]!, 10);
+    expect(fit.intercept).toBeCloseTo(ref.intercept, 12);
+    expect(fit.rSquared).toBeCloseTo(ref.r2, 10);
+    // The closed form gives the same fit, standard errors included.
+    const two = twoRegressorOlsFromMoments(mo, 0, [[[1, 1]], [[2, 1], [1, -1]]])!;
+    expect(two.coefficients[0]).toBeCloseTo(fit.coefficients[0]!, 12);
+    expect(two.coefficients[1]).toBeCloseTo(fit.coefficients[1]!, 12);
+    expect(two.stdErrors[1]).toBeCloseTo(fit.stdErrors![1]!, 12);
+    expect(two.rSquared).toBeCloseTo(fit.rSquared!, 12);
+  });
+
+  it('gives OLS standard errors √(s² (XᵀX)⁻¹_jj) with s² = SS_res / (n − k − 1)', () => {
+    // One regressor: the textbook SE(b) = √(SS_res / (n − 2) / C_xx), as ols() computes it.
+    const one = linearFitFromMoments(mo, 0, [[[1, 1]]], { alpha: 0, stdErrors: true })!;
+    expect(one.stdErrors![0]).toBeCloseTo(ols(x[0]!, y)!.stdError!, 14);
+    // Two regressors, from an explicit inverse of the centred XᵀX.
+    const fit = linearFitFromMoments(mo, 0, [[[1, 1]], [[2, 1]]], { alpha: 0, stdErrors: true })!;
+    const c = mo.cross;
+    const [a, b, d] = [c[1 * 3 + 1]!, c[1 * 3 + 2]!, c[2 * 3 + 2]!];
+    const det = a * d - b * b;
+    const ssRes = (1 - fit.rSquared!) * c[0]!;
+    const s2 = ssRes / (y.length - 3);
+    expect(fit.stdErrors![0]).toBeCloseTo(Math.sqrt((s2 * d) / det), 14);
+    expect(fit.stdErrors![1]).toBeCloseTo(Math.sqrt((s2 * a) / det), 14);
+    // A penalised fit has none.
+    expect(linearFitFromMoments(mo, 0, [[[1, 1]], [[2, 1]]], { alpha: 1, stdErrors: true })!.stdErrors).toBeNull();
+  });
+
+  it('leaves the market column unpenalised when asked', () => {
+    const fit = linearFitFromMoments(mo, 0, [[[1, 1]], [[2, 1], [1, -1]]], { alpha: 5, penalised: [false, true] })!;
+    const ref = referenceFit([x[0]!, diff], y, 5, [false, true]);
+    expect(fit.coefficients[0]).toBeCloseTo(ref.beta[0]!, 10);
+    expect(fit.coefficients[1]).toBeCloseTo(ref.beta[1]!, 10);
   });
 });
 

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { computeSymbolMetrics } from '../../../../jobs/calc/symbol-metrics.js';
 import { toPriceSeries } from '../../../../jobs/calc/returns.js';
+import { plain } from './synthetic.js';
 
 // A hand-made series: only the closes a lookup could pick are listed, so each expected anchor is
 // visible in the test.
-const closes = toPriceSeries([
+const closes = plain(toPriceSeries([
   { date: '2023-01-03', close: 80 },
   { date: '2023-03-31', close: 85 },
   { date: '2023-12-28', close: 95 },
@@ -16,7 +17,7 @@ const closes = toPriceSeries([
   { date: '2024-02-29', close: 110 }, // leap day
   { date: '2024-03-28', close: 120 }, // Thursday before Good Friday 2024-03-29
   { date: '2024-04-01', close: 126 },
-]);
+]));
 
 describe('computeSymbolMetrics', () => {
   it('uses the last close of the previous year for YTD on the first trading days of January', () => {
@@ -63,6 +64,6 @@ describe('computeSymbolMetrics', () => {
     expect(young.return1y).toBeNull();
     expect(young.returnYtd).toBeNull();
     expect(young.missing.some((s) => s.startsWith('return1y: insufficient history'))).toBe(true);
-    expect(computeSymbolMetrics('X', [], '2024-01-02').missing).toHaveLength(7);
+    expect(computeSymbolMetrics('X', plain([]), '2024-01-02').missing).toHaveLength(13);
   });
 });

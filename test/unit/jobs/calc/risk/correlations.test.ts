@@ -5,7 +5,7 @@ import {
   weightedAverageCorrelation,
   type CorrelationMatrix,
 } from '../../../../../jobs/calc/risk/index.js';
-import { normal, prng } from '../../../calc/synthetic.js';
+import { normal, prng } from '../synthetic.js';
 import { win } from './helpers.js';
 
 /** Reference Pearson on the days both have a value (two-pass). */

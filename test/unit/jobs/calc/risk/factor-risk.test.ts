@@ -19,7 +19,7 @@ import {
 } from '../../../../../jobs/calc/risk/index.js';
 import { symmetricEigen } from '../../../../../jobs/calc/linear-algebra.js';
 import { tradingDayOrdinal } from '../../../../../jobs/calc/trading-calendar.js';
-import { normal, prng } from '../../../calc/synthetic.js';
+import { normal, prng } from '../synthetic.js';
 import { D, seriesEnding } from './helpers.js';
 
 /** An 8×8 matrix from a few (i, j, value) entries (mirrored). */

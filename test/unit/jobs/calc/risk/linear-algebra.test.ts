@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nearestPositiveSemidefinite, symmetricEigen, symmetricPseudoInverse } from '../../../../../jobs/calc/linear-algebra.js';
-import { normal, prng } from '../../../calc/synthetic.js';
+import { normal, prng } from '../synthetic.js';
 
 function matmul(a: ArrayLike<number>, b: ArrayLike<number>, n: number): Float64Array {
   const out = new Float64Array(n * n);

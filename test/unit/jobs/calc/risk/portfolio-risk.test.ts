@@ -17,7 +17,7 @@ import {
   type RiskPosition,
   type SymbolRiskData,
 } from '../../../../../jobs/calc/risk/index.js';
-import { normal, prng } from '../../../calc/synthetic.js';
+import { normal, prng } from '../synthetic.js';
 import { D, daysEnding, numbersIn } from './helpers.js';
 
 const N = 300; // trading days of history ending at D

@@ -9,7 +9,7 @@ import {
   quantileLinear,
   Z_SCORES,
 } from '../../../../../jobs/calc/risk/index.js';
-import { normal, prng } from '../../../calc/synthetic.js';
+import { normal, prng } from '../synthetic.js';
 import { win } from './helpers.js';
 
 describe('quantile with linear interpolation', () => {

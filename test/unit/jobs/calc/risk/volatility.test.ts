@@ -7,7 +7,7 @@ import {
   volatilityPercentile,
 } from '../../../../../jobs/calc/risk/index.js';
 import { tradingDayOrdinal } from '../../../../../jobs/calc/trading-calendar.js';
-import { normal, prng } from '../../../calc/synthetic.js';
+import { normal, prng } from '../synthetic.js';
 import { D, daysEnding, seriesEnding } from './helpers.js';
 
 const alternate = (n: number, a: number): number[] => Array.from({ length: n }, (_, i) => (i % 2 === 0 ? a : -a));
