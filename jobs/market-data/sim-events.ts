@@ -148,9 +148,16 @@ function thirdFriday(year: number, month: number): IsoDate {
   return `${year}-${pad2(month)}-${pad2(day)}`;
 }
 
+const exDates = new Map<string, IsoDate>();
+
 function exDateOf(year: number, month: number, day: DividendPolicy['day']): IsoDate {
-  if (day === 'third-friday') return tradingDayOnOrAfter(thirdFriday(year, month));
-  return tradingDayOnOrAfter(`${year}-${pad2(month)}-${pad2(day === 'first-trading-day' ? 1 : day)}`);
+  const key = `${year}-${month}-${day}`;
+  let ex = exDates.get(key);
+  if (ex === undefined) {
+    ex = tradingDayOnOrAfter(day === 'third-friday' ? thirdFriday(year, month) : `${year}-${pad2(month)}-${pad2(day === 'first-trading-day' ? 1 : day)}`);
+    exDates.set(key, ex);
+  }
+  return ex;
 }
 
 function regularDividends(policy: DividendPolicy, untilYear: number): PlannedDividend[] {
@@ -246,9 +253,14 @@ function splitSlots(ticker: string, untilYear: number): PlannedSplit[] {
   return out;
 }
 
+const rotations = new Map<number, (PlannedSplit & { ticker: string })[]>();
+
 /** The rotation's splits up to the end of `untilYear`. */
-export function rotationSplits(untilYear: number): (PlannedSplit & { ticker: string })[] {
+export function rotationSplits(untilYear: number): readonly (PlannedSplit & { ticker: string })[] {
+  const cached = rotations.get(untilYear);
+  if (cached) return cached;
   const out: (PlannedSplit & { ticker: string })[] = [];
+  rotations.set(untilYear, out);
   const end = `${untilYear}-12-31`;
   for (let k = 0; ; k++) {
     const date = addTradingDays(SPLIT_ROTATION.first, k * SPLIT_ROTATION.spacing);

@@ -286,23 +286,30 @@ export class FactorPaths {
 export function economicReturns(ticker: string, paths: FactorPaths, n: number, into?: Float64Array): Float64Array {
   paths.ensure(n);
   const l = simulatedLoadings(ticker);
-  const out = into && into.length >= n ? into.fill(0, 0, n) : new Float64Array(n);
+  const out = into && into.length >= n ? into : new Float64Array(n);
   const { market, rates, gold, international, clustering, styles } = paths;
-  // Factor contributions, one array at a time (the loadings are few and mostly zero).
-  const add = (b: number, f: Float64Array): void => {
-    if (b === 0) return;
-    for (let i = 1; i < n; i++) out[i]! += b * f[i]!;
-  };
-  add(l.market, market);
-  STYLE_PROXIES.forEach((s, k) => add(l.styles[s], styles[k]!));
-  add(l.rates, rates);
-  add(l.gold, gold);
-  add(l.international, international);
-  if (l.sector !== undefined) add(l.sectorLoading, paths.sectors[SECTORS.indexOf(l.sector)]!);
-  if (l.alpha !== 0) for (let i = 1; i < n; i++) out[i]! += l.alpha;
-  if (l.idioVol > 0) {
-    const eps = normalArray(fnv1a(`idio:${paths.seed}:${ticker}`), n - 1, paths.scratch(n));
-    for (let i = 1; i < n; i++) out[i]! += l.idioVol * clustering[i]! * eps[i - 1]!;
+  const [s0, s1, s2, s3, s4, s5] = styles as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  const [b0, b1, b2, b3, b4, b5] = STYLE_PROXIES.map((s) => l.styles[s]) as [number, number, number, number, number, number];
+  const sector = l.sector === undefined ? paths.sectors[0]! : paths.sectors[SECTORS.indexOf(l.sector)]!;
+  const bSector = l.sector === undefined ? 0 : l.sectorLoading;
+  const { alpha, market: bm, rates: br, gold: bg, international: bi, idioVol } = l;
+  const eps = idioVol > 0 ? normalArray(fnv1a(`idio:${paths.seed}:${ticker}`), n - 1, paths.scratch(n)) : undefined;
+  out[0] = 0;
+  for (let i = 1; i < n; i++) {
+    out[i] =
+      alpha +
+      bm * market[i]! +
+      b0 * s0[i]! +
+      b1 * s1[i]! +
+      b2 * s2[i]! +
+      b3 * s3[i]! +
+      b4 * s4[i]! +
+      b5 * s5[i]! +
+      br * rates[i]! +
+      bg * gold[i]! +
+      bi * international[i]! +
+      bSector * sector[i]! +
+      (eps ? idioVol * clustering[i]! * eps[i - 1]! : 0);
   }
   return out;
 }

@@ -112,12 +112,18 @@ const roundTo = (x: number, decimals: number): number => {
   return Math.round(x * f) / f;
 };
 
+const midnights = new Map<IsoDate, number>();
+
 /** Midnight America/New_York of a date, in UTC milliseconds (what Polygon puts in `t` of daily bars). */
 export function nyMidnightMs(d: IsoDate): number {
-  const utc = Date.parse(`${d}T00:00:00Z`);
-  const est = utc + 5 * 3_600_000;
-  // During daylight saving, midnight is 04:00 UTC: one hour before the EST guess is still date d.
-  return nyDateOf(est - 3_600_000) === d ? est - 3_600_000 : est;
+  let ms = midnights.get(d);
+  if (ms === undefined) {
+    const est = Date.parse(`${d}T00:00:00Z`) + 5 * 3_600_000;
+    // During daylight saving, midnight is 04:00 UTC: one hour before the EST guess is still date d.
+    ms = nyDateOf(est - 3_600_000) === d ? est - 3_600_000 : est;
+    midnights.set(d, ms);
+  }
+  return ms;
 }
 
 interface RealizedSplit {
@@ -434,7 +440,6 @@ export class PriceModel {
     econScratch = econScratch.length >= n ? econScratch : new Float64Array(n);
     const econ = economicReturns(root, this.paths, n, econScratch);
     const level = this.levelOf(root);
-    const closes = new Float64Array(n);
     const hidden = new Uint8Array(n);
     const ipo = this.ipoDates[root];
     const listIndex = ipo === undefined ? 0 : Math.min(n, firstIndexOnOrAfter(ipo));
@@ -466,47 +471,17 @@ export class PriceModel {
       .filter((e) => e.i > listIndex && e.i < delistIndex && e.i < n)
       .sort((a, b) => a.i - b.i);
     const reopenEvents = [...reopen].sort((a, b) => a[0] - b[0]);
-    let si = 0;
-    let di = 0;
-    let ri = 0;
-
-    const splits: RealizedSplit[] = [];
-    const dividends: RealizedDividend[] = [];
-    const pull = level ? LEVEL_PULL : 0;
-    const levelA = level ? level.a - level.perDay * level.refIndex : 0;
-    const levelSlope = level ? level.perDay : 0;
-    let A = level ? Math.exp(levelA) : startPrice(root);
-    let S = 1;
-    let yearStart = A;
-    closes[0] = A;
-    const newYear = this.newYear;
-    for (let i = 1; i < n; i++) {
-      if (newYear[i] === 1) yearStart = A;
-      let r = econ[i]!;
-      if (pull !== 0) r += pull * (levelA + levelSlope * i - Math.log(A));
-      if (ri < reopenEvents.length && reopenEvents[ri]![0] === i) r = (1 + r) * (1 + reopenEvents[ri++]![1]) - 1;
-      A *= 1 + Math.max(r, -0.9);
-      const prevS = S;
-      for (; si < splitEvents.length && splitEvents[si]!.i === i; si++) {
-        const sp = splitEvents[si]!.sp;
-        const ratio = sp.ratio === 'price-triggered' ? triggeredRatio(closes[i - 1]!) : sp.ratio;
-        if (!ratio) continue;
-        S *= ratio.split_to / ratio.split_from;
-        splits.push({ index: i, date: this.days[i]!, declaration: sp.declaration, ...ratio });
-      }
-      for (; di < dividendEvents.length && dividendEvents[di]!.i === i; di++) {
-        const d = dividendEvents[di]!.d;
-        const amount = d.amount;
-        // Yesterday's close in today's share basis.
-        const prevClose = (closes[i - 1]! * prevS) / S;
-        const raw = 'cash' in amount ? amount.cash : 'ofYearStart' in amount ? (amount.ofYearStart * yearStart) / S : amount.ofPrevClose * prevClose;
-        const cash = roundTo(raw, d.decimals);
-        if (!(cash > 0)) continue;
-        A = Math.max(A - cash * S, 1e-6 * S);
-        dividends.push({ index: i, planned: d, cash });
-      }
-      closes[i] = A / S;
-    }
+    const { closes, splits, dividends } = walkPath({
+      n,
+      econ,
+      newYear: this.newYear,
+      days: this.days,
+      start: level ? Math.exp(level.a - level.perDay * level.refIndex) : startPrice(root),
+      level,
+      splitEvents,
+      dividendEvents,
+      reopenEvents,
+    });
     const eventDays = new Map<number, { ratio: number; cash: number }>();
     for (const sp of splits) {
       const e = eventDays.get(sp.index) ?? { ratio: 1, cash: 0 };
@@ -788,6 +763,68 @@ export class PriceModel {
     for (let i = 0; i <= last; i++) if (this.paths.jumpDays[i] === 1) out.push(this.days[i]!);
     return out;
   }
+}
+
+interface WalkInput {
+  n: number;
+  econ: Float64Array;
+  newYear: Uint8Array;
+  days: readonly IsoDate[];
+  start: number;
+  level: { a: number; perDay: number; refIndex: number } | undefined;
+  splitEvents: { i: number; sp: PlannedSchedule['splits'][number] }[];
+  dividendEvents: { i: number; d: PlannedDividend }[];
+  reopenEvents: [number, number][];
+}
+
+/**
+ * Walks a security's days: A is the value of one share of the first day (it moves with the
+ * economic return and the level pull, and drops by each dividend), S the shares one such share has
+ * become; the as-traded close is A / S.
+ */
+function walkPath(w: WalkInput): { closes: Float64Array; splits: RealizedSplit[]; dividends: RealizedDividend[] } {
+  const { n, econ, newYear, splitEvents, dividendEvents, reopenEvents } = w;
+  const closes = new Float64Array(n);
+  const splits: RealizedSplit[] = [];
+  const dividends: RealizedDividend[] = [];
+  const pull = w.level ? LEVEL_PULL : 0;
+  const levelA = w.level ? w.level.a - w.level.perDay * w.level.refIndex : 0;
+  const levelSlope = w.level ? w.level.perDay : 0;
+  let si = 0;
+  let di = 0;
+  let ri = 0;
+  let A = w.start;
+  let S = 1;
+  let yearStart = A;
+  closes[0] = A;
+  for (let i = 1; i < n; i++) {
+    if (newYear[i] === 1) yearStart = A;
+    let r = econ[i]!;
+    if (pull !== 0) r += pull * (levelA + levelSlope * i - Math.log(A));
+    if (ri < reopenEvents.length && reopenEvents[ri]![0] === i) r = (1 + r) * (1 + reopenEvents[ri++]![1]) - 1;
+    A *= 1 + Math.max(r, -0.9);
+    const prevS = S;
+    for (; si < splitEvents.length && splitEvents[si]!.i === i; si++) {
+      const sp = splitEvents[si]!.sp;
+      const ratio = sp.ratio === 'price-triggered' ? triggeredRatio(closes[i - 1]!) : sp.ratio;
+      if (!ratio) continue;
+      S *= ratio.split_to / ratio.split_from;
+      splits.push({ index: i, date: w.days[i]!, declaration: sp.declaration, split_from: ratio.split_from, split_to: ratio.split_to });
+    }
+    for (; di < dividendEvents.length && dividendEvents[di]!.i === i; di++) {
+      const d = dividendEvents[di]!.d;
+      const amount = d.amount;
+      // Yesterday's close in today's share basis.
+      const prevClose = (closes[i - 1]! * prevS) / S;
+      const raw = 'cash' in amount ? amount.cash : 'ofYearStart' in amount ? (amount.ofYearStart * yearStart) / S : amount.ofPrevClose * prevClose;
+      const cash = roundTo(raw, d.decimals);
+      if (!(cash > 0)) continue;
+      A = Math.max(A - cash * S, 1e-6 * S);
+      dividends.push({ index: i, planned: d, cash });
+    }
+    closes[i] = A / S;
+  }
+  return { closes, splits, dividends };
 }
 
 /** The ratio of a price-triggered split: forward above $400, reverse below $5, none in between. */
