@@ -24,7 +24,7 @@ import { PriceModel } from './sim-model.js';
 import type { DividendRow, SplitRow } from './sim-model.js';
 import { effectiveQuery, listQuery } from './sim-reference.js';
 import type { ListSpec } from './sim-reference.js';
-import { KNOWN_SYMBOLS } from './sim-symbols.js';
+import { KNOWN_SYMBOLS, spreadTickers } from './sim-symbols.js';
 
 export { SIM_START_DATE, simulatedBetas, simulatedIdioVol, simulatedLoadings, simulatedMarketBeta } from './sim-market.js';
 export type { SimLoadings } from './sim-market.js';
@@ -54,22 +54,7 @@ export function isMutualFundLike(ticker: string): boolean {
  * with the known symbols, never fund-like).
  */
 export function simulatedUniverse(size: number): string[] {
-  const reserved = new Set<string>([...FACTOR_PROXIES, ...LARGE_CAPS, ...KNOWN_SYMBOLS.map((s) => s.ticker)]);
-  const space = 26 ** 4;
-  const out: string[] = [];
-  for (let i = 0; out.length < size && i < space; i++) {
-    let n = (i * 7919 + 12345) % space;
-    let name = '';
-    for (let k = 0; k < 4; k++) {
-      name = String.fromCharCode(65 + (n % 26)) + name;
-      n = Math.floor(n / 26);
-    }
-    if (!reserved.has(name)) {
-      reserved.add(name);
-      out.push(name);
-    }
-  }
-  return out;
+  return spreadTickers(4, 7919, 12345, size, new Set<string>([...FACTOR_PROXIES, ...LARGE_CAPS, ...KNOWN_SYMBOLS.map((s) => s.ticker)]));
 }
 
 /** Grouped daily's market: the known symbols, `generated` generated tickers and the event cast. */

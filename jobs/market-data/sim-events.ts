@@ -16,7 +16,7 @@
 import { addTradingDays, isTradingDay, isValidIsoDate, nextTradingDay, tradingDayOnOrAfter } from '../calc/trading-calendar.js';
 import type { IsoDate } from '../calc/types.js';
 import { fnv1a, seeded } from './prng.js';
-import { KNOWN_SYMBOLS, knownSymbol, SPLIT_ROTATION } from './sim-symbols.js';
+import { KNOWN_SYMBOLS, knownSymbol, spreadTickers, SPLIT_ROTATION } from './sim-symbols.js';
 import type { DividendPolicy } from './sim-symbols.js';
 import { SIM_START_DATE } from './sim-market.js';
 
@@ -271,21 +271,8 @@ export function rotationSplits(untilYear: number): readonly (PlannedSplit & { ti
   return out;
 }
 
-const CAST_RESERVED = new Set(KNOWN_SYMBOLS.map((s) => s.ticker));
-
 function castNames(n: number): string[] {
-  const out: string[] = [];
-  const space = 26 ** 3;
-  for (let i = 0; out.length < n && i < space; i++) {
-    let k = (i * 4_093 + 777) % space;
-    let name = '';
-    for (let j = 0; j < 3; j++) {
-      name = String.fromCharCode(65 + (k % 26)) + name;
-      k = Math.floor(k / 26);
-    }
-    if (!CAST_RESERVED.has(name)) out.push(name);
-  }
-  return out;
+  return spreadTickers(3, 4_093, 777, n, new Set(KNOWN_SYMBOLS.map((s) => s.ticker)));
 }
 
 export interface EventCast {

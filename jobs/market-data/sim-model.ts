@@ -612,55 +612,63 @@ export class PriceModel {
   }
 
   /**
-   * Splits announced on or before today (including those executing later), of the securities behind
-   * `tickers` (or of `ticker` alone), each under the ticker in force on its execution date.
+   * Rows of the events (`of`) of the securities behind `tickers` (or of `ticker` alone) announced
+   * on or before today, each under the ticker in force on its day.
    */
-  splits(scope: { ticker?: string; tickers?: Iterable<string> }): SplitRow[] {
+  private announced<E extends { index: number }, R>(
+    scope: { ticker?: string; tickers?: Iterable<string> },
+    of: (p: Path) => readonly E[],
+    declaration: (e: E) => IsoDate,
+    row: (ticker: string, e: E) => R,
+  ): R[] {
     const today = this.today();
     const roots = scope.ticker !== undefined ? (this.hasBars(scope.ticker) ? [this.rootOf(scope.ticker)] : []) : this.rootsOf(scope.tickers ?? []);
-    const out: SplitRow[] = [];
     this.ensureHorizon(0, this.todayIndex());
+    const out: R[] = [];
     for (const root of roots) {
       const p = this.path(root);
-      for (const s of p.splits) {
-        if (s.declaration > today) continue;
-        const ticker = this.nameAt(root, p, s.index);
-        if (scope.ticker !== undefined && ticker !== scope.ticker) continue;
-        out.push({ id: rowId('E', ticker, s.date, s.split_from, s.split_to), ticker, execution_date: s.date, split_from: s.split_from, split_to: s.split_to });
+      for (const e of of(p)) {
+        if (declaration(e) > today) continue;
+        const ticker = this.nameAt(root, p, e.index);
+        if (scope.ticker === undefined || ticker === scope.ticker) out.push(row(ticker, e));
       }
     }
     return out;
   }
 
-  /** Dividends declared on or before today, like `splits`. */
+  /** Splits announced on or before today (including those executing later); see `announced`. */
+  splits(scope: { ticker?: string; tickers?: Iterable<string> }): SplitRow[] {
+    return this.announced(
+      scope,
+      (p) => p.splits,
+      (s) => s.declaration,
+      (ticker, s) => ({ id: rowId('E', ticker, s.date, s.split_from, s.split_to), ticker, execution_date: s.date, split_from: s.split_from, split_to: s.split_to }),
+    );
+  }
+
+  /** Dividends declared on or before today (including those going ex later); see `announced`. */
   dividends(scope: { ticker?: string; tickers?: Iterable<string> }): DividendRow[] {
-    const today = this.today();
-    const roots = scope.ticker !== undefined ? (this.hasBars(scope.ticker) ? [this.rootOf(scope.ticker)] : []) : this.rootsOf(scope.tickers ?? []);
-    const out: DividendRow[] = [];
-    this.ensureHorizon(0, this.todayIndex());
-    for (const root of roots) {
-      const p = this.path(root);
-      for (const d of p.dividends) {
+    return this.announced(
+      scope,
+      (p) => p.dividends,
+      (d) => dividendDates(d.planned).declaration,
+      (ticker, d) => {
         const pl = d.planned;
         const dates = dividendDates(pl);
-        if (dates.declaration > today) continue;
-        const ticker = this.nameAt(root, p, d.index);
-        if (scope.ticker !== undefined && ticker !== scope.ticker) continue;
-        out.push({
+        return {
           id: rowId('E', ticker, pl.ex, pl.type, d.cash),
           ticker,
           cash_amount: d.cash,
-          currency: 'USD',
+          currency: 'USD' as const,
           declaration_date: dates.declaration,
           ex_dividend_date: pl.ex,
           record_date: dates.record,
           pay_date: dates.pay,
           frequency: pl.frequency,
           dividend_type: pl.type,
-        });
-      }
-    }
-    return out;
+        };
+      },
+    );
   }
 
   /** Listing facts of a security as of today, or undefined when the vendor would not know `ticker` (404). */

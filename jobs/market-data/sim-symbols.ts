@@ -189,3 +189,22 @@ export const SECTOR_SIC: Readonly<Record<Sector, readonly (readonly [string, str
   utilities: [['4911', 'ELECTRIC SERVICES'], ['4931', 'ELECTRIC & OTHER SERVICES COMBINED'], ['4941', 'WATER SUPPLY']],
   industrials: [['3560', 'GENERAL INDUSTRIAL MACHINERY & EQUIPMENT'], ['3711', 'MOTOR VEHICLES & PASSENGER CAR BODIES'], ['3724', 'AIRCRAFT ENGINES & ENGINE PARTS']],
 };
+
+/**
+ * `size` distinct tickers of `letters` letters spread over the alphabet (the k-th is
+ * (k · step + offset) mod 26^letters written in base 26), skipping `reserved`.
+ */
+export function spreadTickers(letters: number, step: number, offset: number, size: number, reserved: ReadonlySet<string>): string[] {
+  const space = 26 ** letters;
+  const out: string[] = [];
+  for (let i = 0; out.length < size && i < space; i++) {
+    let k = (i * step + offset) % space;
+    let name = '';
+    for (let j = 0; j < letters; j++) {
+      name = String.fromCharCode(65 + (k % 26)) + name;
+      k = Math.floor(k / 26);
+    }
+    if (!reserved.has(name)) out.push(name);
+  }
+  return out;
+}
