@@ -234,6 +234,8 @@ export class PriceModel {
   private readonly ipoDates: Readonly<Record<string, IsoDate>>;
   private readonly noData: Set<string>;
   private fixedToday: IsoDate | undefined;
+  /** Index of the latest planted split or dividend: announced ones must exist however far ahead they are. */
+  private plantedUpTo = 0;
 
   constructor(
     readonly seed = 42,
@@ -309,6 +311,7 @@ export class PriceModel {
     if (s.split_from === s.split_to) throw new Error(`${f}: split_from equals split_to (${s.split_from})`);
     const declaration = s.declaration_date === undefined ? (after ?? addTradingDays(date, -15)) : checkDate(`${f}.declaration_date`, s.declaration_date);
     this.planOf(this.rootOf(ticker)).splits.push({ date, declaration, ratio: { split_from: s.split_from, split_to: s.split_to } });
+    this.plantedUpTo = Math.max(this.plantedUpTo, dayIndex(date));
     return { id: rowId('E', ticker, date, s.split_from, s.split_to), ticker, execution_date: date, split_from: s.split_from, split_to: s.split_to };
   }
 
@@ -338,6 +341,7 @@ export class PriceModel {
       amount: { cash: d.cash_amount },
       decimals: 6,
     });
+    this.plantedUpTo = Math.max(this.plantedUpTo, dayIndex(ex));
   }
 
   /** The simulated today. */
@@ -381,7 +385,7 @@ export class PriceModel {
 
   /** Grows the computed history to at least index `i` and today plus the lookahead (a year more when it grows again). */
   private ensureHorizon(i: number, todayIdx: number): void {
-    const need = Math.max(i + 1, todayIdx + 1 + LOOKAHEAD);
+    const need = Math.max(i + 1, todayIdx + 1 + LOOKAHEAD, this.plantedUpTo + 1);
     if (need <= this.days.length) return;
     const end = addTradingDays(SIM_START_DATE, (this.days.length === 0 ? need : need + 252) - 1);
     this.days = tradingDaysBetween(SIM_START_DATE, end);

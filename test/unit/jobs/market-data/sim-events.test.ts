@@ -77,6 +77,9 @@ describe('prices and corporate actions', () => {
     const row = model.addSplit({ ticker: 'AAPL', execution_date: '2025-06-23', split_from: 1, split_to: 4 });
     expect(row).toMatchObject({ ticker: 'AAPL', execution_date: '2025-06-23', split_from: 1, split_to: 4 });
     expect(model.splits({ ticker: 'AAPL' }).at(-1)).toEqual(row);
+    // An announcement far ahead is listed at once too.
+    const far = model.addSplit({ ticker: 'MSFT', execution_date: '2026-06-15', split_from: 1, split_to: 5 });
+    expect(model.splits({ ticker: 'MSFT' })).toContainEqual(far);
     expect(model.bars('AAPL', '2025-01-02', '2025-06-13', { adjusted: false })).toEqual(traded);
     expect(model.bars('AAPL', '2025-01-02', '2025-06-13')).toEqual(adjusted);
 
