@@ -13,7 +13,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 }
 const apiKey = config.polygon.simApiKey;
 const sim = await startPolygonSim({ port, ...(apiKey ? { apiKey } : {}) });
-console.log(`Polygon simulator listening on ${sim.url} (requests: GET ${sim.url}/__sim/requests, reset: POST ${sim.url}/__sim/reset)`);
+console.log(
+  `Polygon simulator listening on ${sim.url}, today ${sim.today()} (requests: GET ${sim.url}/__sim/requests, reset: POST ${sim.url}/__sim/reset, today: GET|POST ${sim.url}/__sim/today, announce: POST ${sim.url}/__sim/splits or /__sim/dividends)`,
+);
 
 const shutdown = (): void => {
   sim.close().then(

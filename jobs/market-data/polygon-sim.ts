@@ -1,281 +1,70 @@
 /**
- * A local Polygon-compatible server for tests, benchmarks and the demo: the two aggregate endpoints
- * with the vendor's JSON shapes and error bodies, deterministic prices from a seeded factor model, a
- * vendor-like rate limit, authentication, fault injection and `next_url` pagination. Every request is
- * recorded (GET /__sim/requests, POST /__sim/reset).
+ * A local Polygon-compatible server for tests, benchmarks and the demo, with the vendor's JSON shapes
+ * and error bodies: daily aggregates (range and grouped daily, `adjusted` true or false), splits,
+ * dividends, ticker details and ticker events; a vendor-like rate limit, authentication, fault
+ * injection and `next_url` pagination. Every request is recorded (GET /__sim/requests, POST
+ * /__sim/reset).
  *
- * Price model. The eight factor ETFs get independent daily returns r_k ~ N(μ_k, σ_k) from a PRNG
- * seeded per ETF. Every other ticker's return is Σ_k β_k·r_k + ε with β = simulatedBetas(ticker) and
- * ε ~ N(0, σ_idio) seeded per ticker. Independent factors keep every regression recoverable in closed
- * form: single-factor OLS on ETF k estimates β_k, multivariate fits estimate each β_k, and a spread
- * regression on r_a − r_b estimates (β_a·σ_a² − β_b·σ_b²)/(σ_a² + σ_b²).
+ * Prices and corporate actions come from a seeded model (sim-market.ts: a factor market with
+ * volatility clustering and jump days; sim-events.ts: splits, dividends, halts, delistings, ticker
+ * changes and holes; sim-model.ts: the price paths, as traded and split-adjusted to the simulated
+ * today). Everything is deterministic from the seed and the simulated today.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { isTradingDay, nyDateOf, tradingDaysBetween } from '../calc/trading-calendar.js';
 import { FACTOR_PROXIES } from '../calc/factors.js';
-import type { FactorProxy } from '../calc/factors.js';
+import { isValidIsoDate } from '../calc/trading-calendar.js';
 import type { IsoDate } from '../calc/types.js';
 import { looksLikeMutualFund } from './fetch-planner.js';
 import { fnv1a, mulberry32 } from './prng.js';
+import { eventCastTickers } from './sim-events.js';
+import type { SimDividendInput, SimEventOptions, SimSplitInput } from './sim-events.js';
+import { PriceModel } from './sim-model.js';
+import type { DividendRow, SplitRow } from './sim-model.js';
+import { effectiveQuery, listQuery } from './sim-reference.js';
+import type { ListSpec } from './sim-reference.js';
+import { KNOWN_SYMBOLS, spreadTickers } from './sim-symbols.js';
 
-export const SIM_START_DATE: IsoDate = '2015-01-02';
+export { SIM_START_DATE, simulatedBetas, simulatedIdioVol, simulatedLoadings, simulatedMarketBeta } from './sim-market.js';
+export type { SimLoadings } from './sim-market.js';
+export { nyMidnightMs, PriceModel } from './sim-model.js';
+export type { DividendRow, PriceModelOptions, SimBar, SplitRow, TickerDetails, TickerEvents } from './sim-model.js';
+export { simulatedEventCast } from './sim-events.js';
+export type {
+  SimDelistingInput,
+  SimDividendInput,
+  SimEventOptions,
+  SimHaltInput,
+  SimMissingBarsInput,
+  SimSplitInput,
+  SimTickerChangeInput,
+} from './sim-events.js';
+export { KNOWN_SYMBOLS, SPLIT_ROTATION } from './sim-symbols.js';
+
 export const LARGE_CAPS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL', 'GOVT', 'IAU', 'IEFA', 'MUB', 'VO'] as const;
-
-/** Drift and volatility of each factor ETF's daily return. */
-const FACTOR_PARAMS: Record<FactorProxy, { mu: number; sigma: number; start: number }> = {
-  SPY: { mu: 0.0004, sigma: 0.011, start: 205 },
-  VTV: { mu: 0.0003, sigma: 0.009, start: 82 },
-  VUG: { mu: 0.0005, sigma: 0.012, start: 101 },
-  MTUM: { mu: 0.0004, sigma: 0.010, start: 68 },
-  QUAL: { mu: 0.0004, sigma: 0.009, start: 59 },
-  IWM: { mu: 0.0003, sigma: 0.013, start: 119 },
-  USMV: { mu: 0.0003, sigma: 0.007, start: 40 },
-  TLT: { mu: 0.0001, sigma: 0.009, start: 126 },
-};
-
-export function factorParams(etf: FactorProxy): { mu: number; sigma: number } {
-  const p = FACTOR_PARAMS[etf];
-  return { mu: p.mu, sigma: p.sigma };
-}
 
 /** Open-end mutual funds (5 letters ending in X): no exchange bars, absent from grouped daily. */
 export function isMutualFundLike(ticker: string): boolean {
   return looksLikeMutualFund(ticker);
 }
 
-function normalStream(rand: () => number): () => number {
-  let spare: number | undefined;
-  return () => {
-    if (spare !== undefined) {
-      const s = spare;
-      spare = undefined;
-      return s;
-    }
-    let u = 0;
-    while (u === 0) u = rand();
-    const v = rand();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  };
-}
-
-const isFactor = (t: string): t is FactorProxy => (FACTOR_PROXIES as readonly string[]).includes(t);
-
-/**
- * The true factor loadings of a ticker in the simulator (hash-seeded, independent of the price seed):
- * market β in [0.6, 1.6], style βs in [−0.6, 0.6], rates β in [−0.4, 0.4]. A factor ETF loads 1 on
- * itself and 0 elsewhere.
- */
-export function simulatedBetas(ticker: string): Readonly<Record<FactorProxy, number>> {
-  const out = Object.fromEntries(FACTOR_PROXIES.map((f) => [f, 0])) as Record<FactorProxy, number>;
-  if (isFactor(ticker)) {
-    out[ticker] = 1;
-    return out;
-  }
-  const rand = mulberry32(fnv1a(`betas:${ticker}`));
-  const round3 = (x: number): number => Math.round(x * 1000) / 1000;
-  for (const f of FACTOR_PROXIES) {
-    const u = rand();
-    out[f] = f === 'SPY' ? round3(0.6 + u) : f === 'TLT' ? round3(-0.4 + 0.8 * u) : round3(-0.6 + 1.2 * u);
-  }
-  return out;
-}
-
-/** Daily idiosyncratic volatility of a ticker's return (hash-seeded, 0.4 % to 1.6 %). */
-export function simulatedIdioVol(ticker: string): number {
-  if (isFactor(ticker)) return 0;
-  return 0.004 + 0.012 * mulberry32(fnv1a(`idio-vol:${ticker}`))();
-}
-
 /**
  * A deterministic universe of `size` four-letter tickers (spread over the alphabet, never clashing
- * with the factor ETFs or the large caps, never fund-like).
+ * with the known symbols, never fund-like).
  */
 export function simulatedUniverse(size: number): string[] {
-  const reserved = new Set<string>([...FACTOR_PROXIES, ...LARGE_CAPS]);
-  const space = 26 ** 4;
-  const out: string[] = [];
-  for (let i = 0; out.length < size && i < space; i++) {
-    let n = (i * 7919 + 12345) % space;
-    let name = '';
-    for (let k = 0; k < 4; k++) {
-      name = String.fromCharCode(65 + (n % 26)) + name;
-      n = Math.floor(n / 26);
-    }
-    if (!reserved.has(name)) {
-      reserved.add(name);
-      out.push(name);
-    }
-  }
-  return out;
+  return spreadTickers(4, 7919, 12345, size, new Set<string>([...FACTOR_PROXIES, ...LARGE_CAPS, ...KNOWN_SYMBOLS.map((s) => s.ticker)]));
 }
 
+/** Grouped daily's market: the known symbols, `generated` generated tickers and the event cast. */
 export function defaultSimUniverse(generated = 1_300): string[] {
-  return [...FACTOR_PROXIES, ...LARGE_CAPS, ...simulatedUniverse(generated)];
+  return [...new Set([...FACTOR_PROXIES, ...KNOWN_SYMBOLS.map((s) => s.ticker), ...simulatedUniverse(generated), ...eventCastTickers()])];
 }
 
-/** Midnight America/New_York of a date, in UTC milliseconds (what Polygon puts in `t` of daily bars). */
-export function nyMidnightMs(d: IsoDate): number {
-  const utc = Date.parse(`${d}T00:00:00Z`);
-  const est = utc + 5 * 3_600_000;
-  // During daylight saving, midnight is 04:00 UTC: one hour before the EST guess is still date d.
-  return nyDateOf(est - 3_600_000) === d ? est - 3_600_000 : est;
-}
-
-export interface SimBar {
-  date: IsoDate;
-  o: number;
-  h: number;
-  l: number;
-  c: number;
-  v: number;
-  vw: number;
-  n: number;
-  t: number;
-}
-
-/** Deterministic price series shared by the server and by tests that seed a cache directly. */
-export class PriceModel {
-  private days: IsoDate[] = [];
-  private dayIndex = new Map<IsoDate, number>();
-  private readonly factorReturns = new Map<FactorProxy, number[]>();
-  private readonly factorStreams = new Map<FactorProxy, () => number>();
-  private readonly closes = new Map<string, number[]>();
-  private readonly idioStreams = new Map<string, () => number>();
-  private readonly betas = new Map<string, Readonly<Record<FactorProxy, number>>>();
-
-  constructor(
-    private readonly seed = 42,
-    private readonly ipoDates: Readonly<Record<string, IsoDate>> = {},
-  ) {}
-
-  private ensureDays(to: IsoDate): void {
-    const last = this.days[this.days.length - 1];
-    if (last !== undefined && last >= to) return;
-    if (to < SIM_START_DATE) return;
-    this.days = tradingDaysBetween(SIM_START_DATE, to);
-    this.dayIndex = new Map(this.days.map((d, i) => [d, i]));
-  }
-
-  private factorReturn(f: FactorProxy, i: number): number {
-    let arr = this.factorReturns.get(f);
-    let stream = this.factorStreams.get(f);
-    if (!arr || !stream) {
-      arr = [];
-      stream = normalStream(mulberry32(fnv1a(`factor:${this.seed}:${f}`)));
-      this.factorReturns.set(f, arr);
-      this.factorStreams.set(f, stream);
-    }
-    const p = FACTOR_PARAMS[f];
-    while (arr.length <= i) arr.push(arr.length === 0 ? 0 : p.mu + p.sigma * stream());
-    return arr[i]!;
-  }
-
-  private closeSeries(ticker: string, upto: number): number[] {
-    let arr = this.closes.get(ticker);
-    if (!arr) {
-      arr = [];
-      this.closes.set(ticker, arr);
-    }
-    if (arr.length > upto) return arr;
-    // Materialise the factor paths first so the loop below reads plain arrays.
-    for (const f of FACTOR_PROXIES) this.factorReturn(f, upto);
-    const factorArrays = FACTOR_PROXIES.map((f) => this.factorReturns.get(f)!);
-    const start = isFactor(ticker) ? FACTOR_PARAMS[ticker].start : 20 + (fnv1a(`price:${ticker}`) % 480);
-    let betas = this.betas.get(ticker);
-    if (!betas) {
-      betas = simulatedBetas(ticker);
-      this.betas.set(ticker, betas);
-    }
-    const b = FACTOR_PROXIES.map((f) => betas[f]);
-    const idioVol = simulatedIdioVol(ticker);
-    let eps = this.idioStreams.get(ticker);
-    if (!eps) {
-      eps = normalStream(mulberry32(fnv1a(`idio:${this.seed}:${ticker}`)));
-      this.idioStreams.set(ticker, eps);
-    }
-    while (arr.length <= upto) {
-      const i = arr.length;
-      if (i === 0) {
-        arr.push(start);
-        continue;
-      }
-      let r = 0;
-      for (let k = 0; k < factorArrays.length; k++) r += b[k]! * factorArrays[k]![i]!;
-      if (idioVol > 0) r += idioVol * eps();
-      // Floor the price so that a long negative drift cannot reach zero.
-      arr.push(Math.max(0.5, arr[i - 1]! * (1 + r)));
-    }
-    return arr;
-  }
-
-  private barAt(ticker: string, i: number): SimBar {
-    const closes = this.closeSeries(ticker, i);
-    const c = closes[i]!;
-    const prev = i === 0 ? c : closes[i - 1]!;
-    const rand = mulberry32(fnv1a(`bar:${this.seed}:${ticker}:${i}`));
-    const o = prev * (1 + (rand() - 0.5) * 0.004);
-    const h = Math.max(o, c) * (1 + rand() * 0.006);
-    const l = Math.min(o, c) * (1 - rand() * 0.006);
-    const baseVolume = 1e5 + (fnv1a(`vol:${ticker}`) % 5e7);
-    // Polygon volumes can be fractional (e.g. 9.4493006e+07); some tickers get fractional volumes.
-    const rawVolume = baseVolume * (0.5 + rand());
-    const v = fnv1a(`fracvol:${ticker}`) % 3 === 0 ? Math.round(rawVolume * 10) / 10 : Math.round(rawVolume);
-    const round4 = (x: number): number => Math.round(x * 10_000) / 10_000;
-    const date = this.days[i]!;
-    return {
-      date,
-      o: round4(o),
-      h: round4(h),
-      l: round4(l),
-      c: round4(c),
-      v,
-      vw: round4((o + h + l + c) / 4),
-      n: Math.round(v / 120),
-      t: nyMidnightMs(date),
-    };
-  }
-
-  /** Whether `ticker` has exchange bars at all (fund-like tickers have none). */
-  hasBars(ticker: string): boolean {
-    return !isMutualFundLike(ticker);
-  }
-
-  /** Daily bars of `ticker` on trading days in [from, to] (empty for fund-like tickers and before its IPO). */
-  bars(ticker: string, from: IsoDate, to: IsoDate): SimBar[] {
-    if (!this.hasBars(ticker)) return [];
-    const ipo = this.ipoDates[ticker];
-    const start = [from, SIM_START_DATE, ipo ?? SIM_START_DATE].reduce((a, b) => (a > b ? a : b));
-    if (start > to) return [];
-    this.ensureDays(to);
-    const out: SimBar[] = [];
-    let i = this.firstIndexOnOrAfter(start);
-    for (; i < this.days.length && this.days[i]! <= to; i++) out.push(this.barAt(ticker, i));
-    return out;
-  }
-
-  /** The bar of `ticker` on trading day `date`, if any. */
-  barOn(ticker: string, date: IsoDate): SimBar | undefined {
-    if (!isTradingDay(date)) return undefined;
-    return this.bars(ticker, date, date)[0];
-  }
-
-  private firstIndexOnOrAfter(d: IsoDate): number {
-    const exact = this.dayIndex.get(d);
-    if (exact !== undefined) return exact;
-    let lo = 0;
-    let hi = this.days.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.days[mid]! < d) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-}
+/** What a request asks for (the request log's `kind`); faults and the rate limit apply to the data kinds. */
+export type RequestKind = 'range' | 'grouped' | 'splits' | 'dividends' | 'ticker-details' | 'ticker-events' | 'sim' | 'other';
+export type DataKind = Exclude<RequestKind, 'sim' | 'other'>;
 
 export interface SimFaults {
   /** Probability that a data request is answered with a 5xx (seeded, deterministic per sequence). */
@@ -291,8 +80,14 @@ export interface SimFaults {
   malformedEveryNth?: number;
   /** Every Nth data request has its connection destroyed without an answer. */
   dropEveryNth?: number;
-  /** Tickers answered with 403 NOT_AUTHORIZED. */
+  /** Every Nth data request gets a 200 with the full Content-Length but only half the body, then the socket is destroyed. */
+  truncatedBodyEveryNth?: number;
+  /** Every Nth data request gets a complete-length 200 body that is not valid JSON (its last byte is a space). */
+  invalidJsonEveryNth?: number;
+  /** Tickers answered with 403 NOT_AUTHORIZED (range, reference calls naming them). */
   forbiddenTickers?: string[];
+  /** Only requests of these kinds count and get faults (default: every data kind). */
+  kinds?: DataKind[];
 }
 
 export interface PolygonSimOptions {
@@ -302,7 +97,7 @@ export interface PolygonSimOptions {
   /** When set, requests must carry this key (Bearer or ?apiKey=); 401 otherwise. */
   apiKey?: string;
   seed?: number;
-  /** Tickers in grouped daily (default: factor ETFs, large caps and 1,300 generated tickers). */
+  /** Tickers in grouped daily and in market-wide reference calls (default: `defaultSimUniverse()`). */
   universe?: string[];
   /** Vendor-like limit: at most `calls` accepted data requests in any sliding `windowMs`; 429 beyond. */
   rateLimit?: { calls: number; windowMs: number; retryAfterSeconds?: number };
@@ -311,12 +106,17 @@ export interface PolygonSimOptions {
   pageSize?: number;
   /** Origin written into `next_url` (default: the simulator's own URL); lets tests mimic the public host. */
   nextUrlOrigin?: string;
-  /** No bars after this date (the simulated "today"). */
+  /**
+   * The simulated "today": no bars after it, adjusted bars are in its share basis, reference data is
+   * as known on it. Default: the New York date of the wall clock. Moved later with `setToday`.
+   */
   lastDate?: IsoDate;
   /** Tickers whose bars start at a later date (IPO). */
   ipoDates?: Record<string, IsoDate>;
   /** Tickers with no data at all from any endpoint, besides fund-like ones. */
   noDataTickers?: string[];
+  /** Corporate actions and market events: the seeded schedule (default on) plus exact ones. */
+  events?: SimEventOptions;
 }
 
 export interface RecordedRequest {
@@ -326,11 +126,12 @@ export interface RecordedRequest {
   method: string;
   /** Path and query as received, with any apiKey parameter removed. */
   path: string;
-  kind: 'range' | 'grouped' | 'sim' | 'other';
+  kind: RequestKind;
   ticker?: string;
   date?: IsoDate;
   from?: IsoDate;
   to?: IsoDate;
+  /** HTTP status sent (−1: connection destroyed before an answer). */
   status: number;
   fault?: string;
 }
@@ -344,12 +145,23 @@ export interface PolygonSim {
   reset(): void;
   setFaults(faults: SimFaults): void;
   setRateLimit(limit: PolygonSimOptions['rateLimit'] | undefined): void;
+  /** The simulated today. */
+  today(): IsoDate;
+  /** Moves the simulated today (undefined: follow the wall clock). */
+  setToday(d: IsoDate | undefined): void;
+  /** Announces a split executing after today; throws naming the field on bad input. */
+  addSplit(split: SimSplitInput): SplitRow;
+  /** Announces a dividend going ex after today; throws naming the field on bad input. */
+  addDividend(dividend: SimDividendInput): void;
   close(): Promise<void>;
 }
 
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const RANGE_RE = /^\/v2\/aggs\/ticker\/([^/]+)\/range\/(\d+)\/([a-z]+)\/([^/]+)\/([^/]+)$/;
 const GROUPED_RE = /^\/v2\/aggs\/grouped\/locale\/us\/market\/stocks\/([^/]+)$/;
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const DETAILS_RE = /^\/v3\/reference\/tickers\/([^/]+)$/;
+const EVENTS_RE = /^\/vX\/reference\/tickers\/([^/]+)\/events$/;
+const DATA_KINDS: readonly DataKind[] = ['range', 'grouped', 'splits', 'dividends', 'ticker-details', 'ticker-events'];
 
 let requestCounter = 0;
 function requestId(): string {
@@ -357,16 +169,79 @@ function requestId(): string {
   return `sim${Date.now().toString(16)}${requestCounter.toString(16).padStart(8, '0')}`;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+type Mangle = 'truncated-body' | 'invalid-json' | undefined;
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, mangle: Mangle = undefined): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
+  const bytes = Buffer.from(text);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': bytes.length, ...headers });
+  if (mangle === 'truncated-body') {
+    // A transport glitch: the promised length never arrives.
+    res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.destroy());
+    return;
+  }
+  if (mangle === 'invalid-json') {
+    const broken = Buffer.from(bytes);
+    broken[broken.length - 1] = 0x20;
+    res.end(broken);
+    return;
+  }
+  res.end(bytes);
+}
+
+const notFound = (message = 'Data not found.'): Record<string, unknown> => ({ status: 'NOT_FOUND', request_id: requestId(), message });
+const badRequest = (error: string): Record<string, unknown> => ({ status: 'ERROR', request_id: requestId(), error });
+
+const SPLITS_SPEC: ListSpec<SplitRow> = {
+  filters: [
+    { param: 'ticker', kind: 'ticker', ranges: true, value: (r) => r.ticker },
+    { param: 'execution_date', kind: 'date', ranges: true, value: (r) => r.execution_date },
+    // reverse_split=true keeps rows with split_from > split_to; false the others.
+    { param: 'reverse_split', kind: 'bool', ranges: false, value: (r) => r.split_from > r.split_to },
+  ],
+  sortFields: { execution_date: (r) => r.execution_date, ticker: (r) => r.ticker },
+  defaultSort: 'execution_date',
+  tieBreak: (r) => `${r.ticker}\u0000${r.execution_date}\u0000${r.id}`,
+};
+
+const DIVIDENDS_SPEC: ListSpec<DividendRow> = {
+  filters: [
+    { param: 'ticker', kind: 'ticker', ranges: true, value: (r) => r.ticker },
+    { param: 'ex_dividend_date', kind: 'date', ranges: true, value: (r) => r.ex_dividend_date },
+    { param: 'record_date', kind: 'date', ranges: true, value: (r) => r.record_date },
+    { param: 'declaration_date', kind: 'date', ranges: true, value: (r) => r.declaration_date },
+    { param: 'pay_date', kind: 'date', ranges: true, value: (r) => r.pay_date },
+    { param: 'cash_amount', kind: 'number', ranges: true, value: (r) => r.cash_amount },
+    { param: 'frequency', kind: 'enum', ranges: false, values: ['0', '1', '2', '4', '12', '24', '52'], value: (r) => String(r.frequency) },
+    { param: 'dividend_type', kind: 'enum', ranges: false, values: ['CD', 'SC', 'LT', 'ST'], value: (r) => r.dividend_type },
+  ],
+  sortFields: {
+    ex_dividend_date: (r) => r.ex_dividend_date,
+    ticker: (r) => r.ticker,
+    cash_amount: (r) => r.cash_amount,
+    declaration_date: (r) => r.declaration_date,
+    pay_date: (r) => r.pay_date,
+    record_date: (r) => r.record_date,
+  },
+  defaultSort: 'ex_dividend_date',
+  tieBreak: (r) => `${r.ticker}\u0000${r.ex_dividend_date}\u0000${r.id}`,
+};
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text === '' ? {} : (JSON.parse(text) as unknown);
 }
 
 export async function startPolygonSim(opts: PolygonSimOptions = {}): Promise<PolygonSim> {
-  const model = new PriceModel(opts.seed ?? 42, opts.ipoDates ?? {});
-  const universe = new Set(opts.universe ?? defaultSimUniverse());
-  const noData = new Set(opts.noDataTickers ?? []);
+  const model = new PriceModel(opts.seed ?? 42, {
+    ...(opts.ipoDates ? { ipoDates: opts.ipoDates } : {}),
+    ...(opts.noDataTickers ? { noDataTickers: opts.noDataTickers } : {}),
+    ...(opts.events ? { events: opts.events } : {}),
+    ...(opts.lastDate !== undefined ? { today: opts.lastDate } : {}),
+  });
+  const universe = opts.universe ?? defaultSimUniverse();
   let faults: SimFaults = { ...opts.faults };
   let rateLimit = opts.rateLimit;
   let recorded: RecordedRequest[] = [];
@@ -391,25 +266,22 @@ export async function startPolygonSim(opts: PolygonSimOptions = {}): Promise<Pol
       status: 0,
     };
     recorded.push(rec);
+    let mangle: Mangle;
     const reply = (status: number, body: unknown, headers?: Record<string, string>): void => {
       rec.status = status;
-      sendJson(res, status, body, headers);
+      sendJson(res, status, body, headers, status === 200 ? mangle : undefined);
     };
 
-    if (u.pathname === '/__sim/requests' && req.method === 'GET') {
+    if (u.pathname.startsWith('/__sim/')) {
       rec.kind = 'sim';
-      reply(200, { requests: recorded.filter((r) => r.kind !== 'sim') });
-      return;
-    }
-    if (u.pathname === '/__sim/reset' && req.method === 'POST') {
-      rec.kind = 'sim';
-      reset();
-      reply(200, { ok: true });
+      await control(u, req, reply);
       return;
     }
 
     const rangeMatch = RANGE_RE.exec(u.pathname);
     const groupedMatch = GROUPED_RE.exec(u.pathname);
+    const detailsMatch = DETAILS_RE.exec(u.pathname);
+    const eventsMatch = EVENTS_RE.exec(u.pathname);
     if (rangeMatch) {
       rec.kind = 'range';
       rec.ticker = decodeURIComponent(rangeMatch[1]!);
@@ -418,6 +290,16 @@ export async function startPolygonSim(opts: PolygonSimOptions = {}): Promise<Pol
     } else if (groupedMatch) {
       rec.kind = 'grouped';
       rec.date = groupedMatch[1]!;
+    } else if (u.pathname === '/v3/reference/splits' || u.pathname === '/v3/reference/dividends') {
+      rec.kind = u.pathname.endsWith('splits') ? 'splits' : 'dividends';
+      const t = u.searchParams.get('ticker');
+      if (t !== null) rec.ticker = t;
+    } else if (detailsMatch) {
+      rec.kind = 'ticker-details';
+      rec.ticker = decodeURIComponent(detailsMatch[1]!);
+    } else if (eventsMatch) {
+      rec.kind = 'ticker-events';
+      rec.ticker = decodeURIComponent(eventsMatch[1]!);
     }
 
     if (req.method !== 'GET') {
@@ -441,7 +323,7 @@ export async function startPolygonSim(opts: PolygonSimOptions = {}): Promise<Pol
     }
 
     if (rec.kind === 'other') {
-      reply(404, { status: 'NOT_FOUND', request_id: requestId(), message: 'Data not found.' });
+      reply(404, notFound());
       return;
     }
 
@@ -466,49 +348,38 @@ export async function startPolygonSim(opts: PolygonSimOptions = {}): Promise<Pol
       accepted.push(now);
     }
 
-    dataSeq++;
-    if (faults.delayMs !== undefined && faults.delayMs > 0) {
-      await new Promise((r) => setTimeout(r, faults.delayMs));
-    }
-    if (everyNth(faults.dropEveryNth)) {
-      rec.fault = 'drop';
-      rec.status = -1;
-      req.socket.destroy();
-      return;
-    }
-    if (everyNth(faults.rateLimitEveryNth)) {
-      rec.fault = 'rate-injected';
-      reply(429, { status: 'ERROR', request_id: requestId(), error: "You've exceeded the maximum requests per minute, please wait or upgrade your subscription to continue." });
-      return;
-    }
-    if (everyNth(faults.serverErrorEveryNth) || (faults.serverErrorRate !== undefined && faultRand() < faults.serverErrorRate)) {
-      rec.fault = 'server-error';
-      reply(faults.serverErrorStatus ?? 503, { status: 'ERROR', request_id: requestId(), error: 'Service temporarily unavailable' });
-      return;
-    }
-    if (everyNth(faults.malformedEveryNth)) {
-      rec.fault = 'malformed';
-      reply(200, { status: 'OK', request_id: requestId(), resultsCount: 'many', results: 'not-an-array' });
-      return;
+    if ((faults.kinds ?? DATA_KINDS).includes(rec.kind as DataKind)) {
+      dataSeq++;
+      if (faults.delayMs !== undefined && faults.delayMs > 0) {
+        await new Promise((r) => setTimeout(r, faults.delayMs));
+      }
+      if (everyNth(faults.dropEveryNth)) {
+        rec.fault = 'drop';
+        rec.status = -1;
+        req.socket.destroy();
+        return;
+      }
+      if (everyNth(faults.rateLimitEveryNth)) {
+        rec.fault = 'rate-injected';
+        reply(429, { status: 'ERROR', request_id: requestId(), error: "You've exceeded the maximum requests per minute, please wait or upgrade your subscription to continue." });
+        return;
+      }
+      if (everyNth(faults.serverErrorEveryNth) || (faults.serverErrorRate !== undefined && faultRand() < faults.serverErrorRate)) {
+        rec.fault = 'server-error';
+        reply(faults.serverErrorStatus ?? 503, { status: 'ERROR', request_id: requestId(), error: 'Service temporarily unavailable' });
+        return;
+      }
+      if (everyNth(faults.malformedEveryNth)) {
+        rec.fault = 'malformed';
+        reply(200, { status: 'OK', request_id: requestId(), resultsCount: 'many', results: 'not-an-array' });
+        return;
+      }
+      if (everyNth(faults.truncatedBodyEveryNth)) mangle = 'truncated-body';
+      else if (everyNth(faults.invalidJsonEveryNth)) mangle = 'invalid-json';
+      if (mangle) rec.fault = mangle;
     }
 
-    if (rec.kind === 'range') serveRange(rec, u, reply);
-    else serveGrouped(rec, reply);
-  };
-
-  const serveRange = (rec: RecordedRequest, u: URL, reply: (s: number, b: unknown) => void): void => {
-    const ticker = rec.ticker!;
-    const m = RANGE_RE.exec(u.pathname)!;
-    const [multiplier, timespan, from, to] = [m[2]!, m[3]!, m[4]!, m[5]!];
-    if (multiplier !== '1' || timespan !== 'day') {
-      reply(400, { status: 'ERROR', request_id: requestId(), error: 'The simulator serves 1/day aggregates only.' });
-      return;
-    }
-    if (!DATE_RE.test(from) || !DATE_RE.test(to)) {
-      reply(400, { status: 'ERROR', request_id: requestId(), error: `Could not parse the time parameter: '${DATE_RE.test(from) ? 'to' : 'from'}'.` });
-      return;
-    }
-    if (faults.forbiddenTickers?.includes(ticker)) {
+    if (rec.ticker !== undefined && faults.forbiddenTickers?.includes(rec.ticker)) {
       reply(403, {
         status: 'NOT_AUTHORIZED',
         request_id: requestId(),
@@ -516,8 +387,72 @@ export async function startPolygonSim(opts: PolygonSimOptions = {}): Promise<Pol
       });
       return;
     }
-    const end = opts.lastDate !== undefined && opts.lastDate < to ? opts.lastDate : to;
-    const all = noData.has(ticker) ? [] : model.bars(ticker, from, end);
+
+    switch (rec.kind) {
+      case 'range':
+        serveRange(rec, u, reply);
+        return;
+      case 'grouped':
+        serveGrouped(rec, u, reply);
+        return;
+      case 'splits':
+        serveList((scope) => model.splits(scope), u, SPLITS_SPEC, reply);
+        return;
+      case 'dividends':
+        serveList((scope) => model.dividends(scope), u, DIVIDENDS_SPEC, reply);
+        return;
+      case 'ticker-details': {
+        const details = model.tickerDetails(rec.ticker!);
+        if (!details) reply(404, notFound('Ticker not found.'));
+        else reply(200, { results: details, status: 'OK', request_id: requestId() });
+        return;
+      }
+      case 'ticker-events': {
+        const events = model.tickerEvents(rec.ticker!);
+        const types = u.searchParams.get('types');
+        if (!events) reply(404, notFound('Ticker not found.'));
+        else {
+          const wanted = types === null || types.split(',').includes('ticker_change');
+          reply(200, { results: { ...events, events: wanted ? events.events : [] }, status: 'OK', request_id: requestId() });
+        }
+        return;
+      }
+    }
+  };
+
+  /** Splits or dividends: of one ticker, or market-wide (the universe and tickers with planted events). */
+  const serveList = <Row>(rowsOf: (scope: { ticker?: string; tickers?: Iterable<string> }) => Row[], u: URL, spec: ListSpec<Row>, reply: (s: number, b: unknown) => void): void => {
+    const eq = effectiveQuery(u.searchParams);
+    if (!eq.ok) {
+      reply(400, badRequest(eq.error));
+      return;
+    }
+    const ticker = new URLSearchParams(eq.query).get('ticker');
+    const rows = rowsOf(ticker !== null ? { ticker } : { tickers: universe });
+    const r = listQuery(rows, eq, spec, (cursor) => `${opts.nextUrlOrigin ?? selfUrl}${u.pathname}?cursor=${cursor}`);
+    if (!r.ok) {
+      reply(400, badRequest(r.error));
+      return;
+    }
+    const body: Record<string, unknown> = { results: r.page, status: 'OK', request_id: requestId() };
+    if (r.next !== undefined) body.next_url = r.next;
+    reply(200, body);
+  };
+
+  const serveRange = (rec: RecordedRequest, u: URL, reply: (s: number, b: unknown) => void): void => {
+    const ticker = rec.ticker!;
+    const m = RANGE_RE.exec(u.pathname)!;
+    const [multiplier, timespan, from, to] = [m[2]!, m[3]!, m[4]!, m[5]!];
+    if (multiplier !== '1' || timespan !== 'day') {
+      reply(400, badRequest('The simulator serves 1/day aggregates only.'));
+      return;
+    }
+    if (!DATE_RE.test(from) || !DATE_RE.test(to)) {
+      reply(400, badRequest(`Could not parse the time parameter: '${DATE_RE.test(from) ? 'to' : 'from'}'.`));
+      return;
+    }
+    const adjusted = u.searchParams.get('adjusted') !== 'false';
+    const all = model.bars(ticker, from, to, { adjusted });
     const cursor = Number(u.searchParams.get('cursor') ?? '0');
     const offset = Number.isInteger(cursor) && cursor > 0 ? cursor : 0;
     const limit = Math.min(Number(u.searchParams.get('limit') ?? '5000') || 5000, 50_000);
@@ -525,14 +460,14 @@ export async function startPolygonSim(opts: PolygonSimOptions = {}): Promise<Pol
     const page = all.slice(offset, offset + pageSize);
     const id = requestId();
     if (page.length === 0) {
-      reply(200, { ticker, queryCount: 0, resultsCount: 0, adjusted: true, status: 'OK', request_id: id });
+      reply(200, { ticker, queryCount: 0, resultsCount: 0, adjusted, status: 'OK', request_id: id });
       return;
     }
     const body: Record<string, unknown> = {
       ticker,
       queryCount: page.length,
       resultsCount: page.length,
-      adjusted: u.searchParams.get('adjusted') !== 'false',
+      adjusted,
       results: page.map((b) => ({ v: b.v, vw: b.vw, o: b.o, c: b.c, h: b.h, l: b.l, t: b.t, n: b.n })),
       status: 'OK',
       request_id: id,
@@ -546,27 +481,58 @@ export async function startPolygonSim(opts: PolygonSimOptions = {}): Promise<Pol
     reply(200, body);
   };
 
-  const serveGrouped = (rec: RecordedRequest, reply: (s: number, b: unknown) => void): void => {
+  const serveGrouped = (rec: RecordedRequest, u: URL, reply: (s: number, b: unknown) => void): void => {
     const date = rec.date!;
     if (!DATE_RE.test(date)) {
-      reply(400, { status: 'ERROR', request_id: requestId(), error: "Could not parse the time parameter: 'date'." });
+      reply(400, badRequest("Could not parse the time parameter: 'date'."));
       return;
     }
+    const adjusted = u.searchParams.get('adjusted') !== 'false';
     const id = requestId();
-    const afterLast = opts.lastDate !== undefined && date > opts.lastDate;
-    if (afterLast || !isTradingDay(date) || date < SIM_START_DATE) {
-      reply(200, { queryCount: 0, resultsCount: 0, adjusted: true, status: 'OK', request_id: id });
+    const rows = isValidIsoDate(date) ? model.grouped(date, universe, { adjusted }) : [];
+    if (rows.length === 0) {
+      reply(200, { queryCount: 0, resultsCount: 0, adjusted, status: 'OK', request_id: id });
       return;
     }
-    const results: Record<string, unknown>[] = [];
-    const close16 = nyMidnightMs(date) + 16 * 3_600_000;
-    for (const ticker of universe) {
-      if (noData.has(ticker)) continue;
-      const b = model.barOn(ticker, date);
-      if (!b) continue;
-      results.push({ T: ticker, v: b.v, vw: b.vw, o: b.o, c: b.c, h: b.h, l: b.l, t: close16, n: b.n });
+    const close16 = rows[0]!.t + 16 * 3_600_000;
+    const results = rows.map((b) => ({ T: b.T, v: b.v, vw: b.vw, o: b.o, c: b.c, h: b.h, l: b.l, t: close16, n: b.n }));
+    reply(200, { queryCount: results.length, resultsCount: results.length, adjusted, results, status: 'OK', request_id: id });
+  };
+
+  /** Test controls: the request log, reset, the simulated today and announcements. */
+  const control = async (u: URL, req: IncomingMessage, reply: (s: number, b: unknown) => void): Promise<void> => {
+    const route = `${req.method ?? 'GET'} ${u.pathname}`;
+    try {
+      switch (route) {
+        case 'GET /__sim/requests':
+          reply(200, { requests: recorded.filter((r) => r.kind !== 'sim') });
+          return;
+        case 'POST /__sim/reset':
+          reset();
+          reply(200, { ok: true });
+          return;
+        case 'GET /__sim/today':
+          reply(200, { today: model.today() });
+          return;
+        case 'POST /__sim/today': {
+          const body = (await readBody(req)) as { today?: IsoDate | null };
+          model.setToday(body.today ?? undefined);
+          reply(200, { today: model.today() });
+          return;
+        }
+        case 'POST /__sim/splits':
+          reply(200, { split: model.addSplit((await readBody(req)) as SimSplitInput) });
+          return;
+        case 'POST /__sim/dividends':
+          model.addDividend((await readBody(req)) as SimDividendInput);
+          reply(200, { ok: true });
+          return;
+        default:
+          reply(404, notFound());
+      }
+    } catch (e) {
+      reply(400, badRequest(e instanceof Error ? e.message : String(e)));
     }
-    reply(200, { queryCount: results.length, resultsCount: results.length, adjusted: true, results, status: 'OK', request_id: id });
   };
 
   const reset = (): void => {
@@ -607,6 +573,10 @@ export async function startPolygonSim(opts: PolygonSimOptions = {}): Promise<Pol
       rateLimit = l;
       accepted = [];
     },
+    today: () => model.today(),
+    setToday: (d) => model.setToday(d),
+    addSplit: (s) => model.addSplit(s),
+    addDividend: (d) => model.addDividend(d),
     close: () =>
       new Promise<void>((resolve, reject) => {
         for (const s of sockets) s.destroy();
