@@ -34,6 +34,9 @@ export interface ClientOptions {
   headers?: Record<string, string>;
 }
 
+/** Calls the API accepts in one HTTP batch; createClient splits larger batches (set the same maxItems on your own httpBatchLink). */
+export const MAX_BATCH_CALLS = 20;
+
 export function trpcUrlOf(url: string): string {
   const base = url.replace(/\/+$/, '');
   return base.endsWith('/trpc') ? base : `${base}/trpc`;
@@ -49,6 +52,7 @@ export function createClient(opts: ClientOptions): PortfolioBatchClient {
         transformer: superjson,
         // Long batched GETs switch to POST-free splitting instead of hitting URL limits of proxies.
         maxURLLength: 8_000,
+        maxItems: MAX_BATCH_CALLS,
         headers: () => headers,
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
       }),
