@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { loadConfig } from './config.js';
 import { createContainer, type Container } from './container.js';
+import { createCors } from './cors.js';
 import { createAccess } from './services/access.js';
 import { createAuthenticator } from './services/auth.js';
 import { ValidationError } from './services/errors.js';
@@ -85,6 +86,7 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
   if (!config.api.adminToken) log.warn('ADMIN_TOKEN is not set: admin procedures (user.create, batch.run over all portfolios) refuse every token');
 
   const contextOf = createContextFactory(services);
+  const cors = createCors(config.api.corsOrigins);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -98,6 +100,8 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
       }
       return contextOf({ req });
     },
+    // tRPC sets its own Vary; CORS answers depend on Origin as well.
+    responseMeta: () => ({ headers: new Headers({ vary: 'Origin' }) }),
     onError({ error, path }) {
       // Mapped errors were logged where they were mapped; only protocol-level failures end up here unlogged.
       if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.message.startsWith('Internal server error (error id'))) {
@@ -129,6 +133,7 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
     inFlight.add(res);
     res.on('close', () => inFlight.delete(res));
     if (draining) res.setHeader('connection', 'close');
+    if (cors.handle(req, res)) return;
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       sendJson(res, 200, { status: 'up' });
