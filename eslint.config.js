@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'coverage/**', 'client-sdk/bin.js'] },
+  { ignores: ['node_modules/**', '.data/**', 'coverage/**', 'client-sdk/bin.js', 'client-sdk/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,27 +1,12 @@
 /**
- * Typed client of the portfolio-batch API. Only types come from the server (`import type`), so the
- * SDK carries no server code: `createClient` → `client.portfolio.onboard.mutate(…)` etc.
+ * Typed client of the portfolio-batch API: `createClient` → `client.portfolio.onboard.mutate(…)` etc.
+ * Only types come from the server (see ./types.ts), so the SDK carries no server code.
  */
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
-import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import superjson from 'superjson';
-import type { AppRouter } from '../server/trpc/routers/_app.router.js';
+import type { AppRouter, PortfolioBatchClient } from './types.js';
 
-export type { AppRouter };
-export type RouterInputs = inferRouterInputs<AppRouter>;
-export type RouterOutputs = inferRouterOutputs<AppRouter>;
-export type RunStatusView = NonNullable<RouterOutputs['batch']['status']>;
-export type OnboardInput = RouterInputs['portfolio']['onboard'];
-export type OnboardResult = RouterOutputs['portfolio']['onboard'];
-export type RunInput = RouterInputs['batch']['run'];
-export type RunResult = RouterOutputs['batch']['run'];
-export type PortfolioDetail = RouterOutputs['portfolio']['get'];
-export type SnapshotPage = RouterOutputs['portfolio']['snapshots'];
-export type ExposureView = RouterOutputs['portfolio']['exposures'];
-export type RunHistoryPage = RouterOutputs['batch']['history'];
-export type IssuedToken = RouterOutputs['user']['create'];
-
-export type PortfolioBatchClient = ReturnType<typeof createTRPCClient<AppRouter>>;
+export type * from './types.js';
 
 export interface ClientOptions {
   /** Base URL of the API, e.g. http://127.0.0.1:3000 (a trailing /trpc is accepted too). */
