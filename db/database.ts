@@ -7,6 +7,8 @@ export interface Database {
   knex: Knex;
   url: string;
   kind: 'external' | 'embedded';
+  /** The embedded server's data folder (it may have been staged elsewhere, see embedded.ts). */
+  dataDir: string | undefined;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function openDatabase(
     knex,
     url,
     kind: embedded ? 'embedded' : 'external',
+    dataDir: embedded?.dir,
     async close() {
       await knex.destroy();
       await embedded?.stop();
