@@ -107,10 +107,10 @@ describe('portfolio-batch CLI against a running API', () => {
     expect(r.stderr).toContain('row 3, field Entry Date: 2024-13-01 is not a calendar date');
   });
 
-  it('exits 1 on usage errors and on refused credentials', async () => {
+  it('exits 1 on usage errors and 7 when the token may not do it', async () => {
     expect((await cli(['run', '--from', 'yesterday'], ADMIN)).code).toBe(1);
     const r = await cli(['user', 'create', 'x@example.com'], userToken);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(7);
     expect(r.stderr).toContain('error (FORBIDDEN)');
   });
 });

@@ -59,7 +59,7 @@ describe('parseCommand', () => {
     expect(parseCommand(['status', 'r1', '--watch', '--interval', '500'])).toMatchObject({ kind: 'status', runId: 'r1', follow: { enabled: true, intervalMs: 500 } });
     expect(parseCommand(['status'])).toMatchObject({ kind: 'status', follow: { enabled: false } });
     expect(parseCommand(['history', '--limit', '5'])).toEqual({ kind: 'history', limit: 5, json: false });
-    expect(parseCommand(['user', 'create', 'a@b.c'])).toEqual({ kind: 'user-create', email: 'a@b.c' });
+    expect(parseCommand(['user', 'create', 'a@b.c'])).toEqual({ kind: 'user-create', email: 'a@b.c', json: false });
     expect(parseCommand(['--help'])).toEqual({ kind: 'help' });
     expect(parseCommand([])).toEqual({ kind: 'help' });
   });
