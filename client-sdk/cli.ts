@@ -424,6 +424,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const out = (s: string): void => {
     io.stdout.write(`${s}\n`);
   };
+  /** Prints a result as JSON under --json, else as text lines. */
+  const show = <T>(value: T, lines: (v: T) => string[]): number => {
+    out(json ? JSON.stringify(value) : lines(value).join('\n'));
+    return EXIT.ok;
+  };
   try {
     switch (cmd.kind) {
       case 'onboard': {
@@ -466,73 +471,47 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         out(json ? JSON.stringify(s) : [statusLine(s), ...summaryLines(s).slice(1)].join('\n'));
         return exitCodeOf(s.status);
       }
-      case 'history': {
-        const page = await client.batch.history.query({ limit: cmd.limit, ...(cmd.portfolioId ? { portfolioId: cmd.portfolioId } : {}) });
-        if (json) {
-          out(JSON.stringify(page));
-          return EXIT.ok;
-        }
-        if (page.runs.length === 0) out('no runs');
-        for (const r of page.runs) {
-          out(
-            `${r.createdAt.toISOString()}  ${r.runId}  ${r.status.padEnd(9)} ${r.source.padEnd(10)} ${r.scope === 'all' ? 'all portfolios' : `portfolio ${r.portfolioId ?? '?'}`}  ${Math.round(r.percent)}%  vendor_calls=${r.counters.vendorCalls ?? 0}`,
-          );
-        }
-        return EXIT.ok;
-      }
-      case 'portfolio-list': {
-        const list = await client.portfolio.list.query();
-        if (json) {
-          out(JSON.stringify(list));
-          return EXIT.ok;
-        }
-        if (list.length === 0) out('no portfolios');
-        for (const p of list) {
-          out(
-            `${p.id}  ${p.name}  ${p.positionCount} positions  equity ${money(p.equityBalance, p.currency)}  since ${p.inceptionDate}  snapshots to ${p.lastCompleteSnapshotDate ?? 'none yet'}${p.deletedAt ? '  (deleted)' : ''}`,
-          );
-        }
-        return EXIT.ok;
-      }
-      case 'portfolio-get': {
-        const d = await client.portfolio.get.query({ portfolioId: cmd.portfolioId });
-        if (json) {
-          out(JSON.stringify(d));
-          return EXIT.ok;
-        }
-        const { portfolio: p, positions, freshness: f } = d;
-        out(`portfolio ${p.id}: ${p.name} (${p.currency}, equity ${money(p.equityBalance, p.currency)} at ${p.inceptionDate})`);
-        out(`  snapshots reach ${f.lastCompleteSnapshot ?? 'nothing yet'} (target ${f.targetDate}, ${f.tradingDaysBehind} trading days behind)`);
-        out(`  ${positions.length} positions:`);
-        for (const x of positions) {
-          const exit = x.exitDate ? `, exited ${x.exitDate} at ${x.exitPrice ?? '?'}` : '';
-          const price = x.priceStatus === 'unavailable' ? `no prices (${x.unavailableReason ?? 'unavailable'})` : `prices ${x.priceStatus ?? 'pending'}`;
-          out(`  ${x.symbol.padEnd(8)} ${String(x.quantity).padStart(12)} @ ${x.entryPrice} from ${x.entryDate}${exit}  ${x.investmentClass}  ${price}`);
-        }
-        return EXIT.ok;
-      }
-      case 'user-create': {
-        const u = await client.user.create.mutate({ email: cmd.email });
-        if (json) {
-          out(JSON.stringify(u));
-          return EXIT.ok;
-        }
-        out(`user ${u.userId} (${u.email})`);
-        out(`token ${u.token}`);
-        out('The token is shown only now: store it (e.g. PORTFOLIO_BATCH_TOKEN).');
-        return EXIT.ok;
-      }
-      case 'token-create': {
-        const t = await client.user.createToken.mutate(cmd.who);
-        if (json) {
-          out(JSON.stringify(t));
-          return EXIT.ok;
-        }
-        out(`token ${t.token}`);
-        out(`token id ${t.tokenId} for user ${t.userId} (${t.email}); revoke it with: portfolio-batch token revoke ${t.tokenId}`);
-        out('The token is shown only now: store it.');
-        return EXIT.ok;
-      }
+      case 'history':
+        return show(await client.batch.history.query({ limit: cmd.limit, ...(cmd.portfolioId ? { portfolioId: cmd.portfolioId } : {}) }), (page) =>
+          page.runs.length === 0
+            ? ['no runs']
+            : page.runs.map(
+                (r) =>
+                  `${r.createdAt.toISOString()}  ${r.runId}  ${r.status.padEnd(9)} ${r.source.padEnd(10)} ${r.scope === 'all' ? 'all portfolios' : `portfolio ${r.portfolioId ?? '?'}`}  ${Math.round(r.percent)}%  vendor_calls=${r.counters.vendorCalls ?? 0}`,
+              ),
+        );
+      case 'portfolio-list':
+        return show(await client.portfolio.list.query(), (list) =>
+          list.length === 0
+            ? ['no portfolios']
+            : list.map(
+                (p) =>
+                  `${p.id}  ${p.name}  ${p.positionCount} positions  equity ${money(p.equityBalance, p.currency)}  since ${p.inceptionDate}  snapshots to ${p.lastCompleteSnapshotDate ?? 'none yet'}${p.deletedAt ? '  (deleted)' : ''}`,
+              ),
+        );
+      case 'portfolio-get':
+        return show(await client.portfolio.get.query({ portfolioId: cmd.portfolioId }), ({ portfolio: p, positions, freshness: f }) => [
+          `portfolio ${p.id}: ${p.name} (${p.currency}, equity ${money(p.equityBalance, p.currency)} at ${p.inceptionDate})`,
+          `  snapshots reach ${f.lastCompleteSnapshot ?? 'nothing yet'} (target ${f.targetDate}, ${f.tradingDaysBehind} trading days behind)`,
+          `  ${positions.length} positions:`,
+          ...positions.map((x) => {
+            const exit = x.exitDate ? `, exited ${x.exitDate} at ${x.exitPrice ?? '?'}` : '';
+            const price = x.priceStatus === 'unavailable' ? `no prices (${x.unavailableReason ?? 'unavailable'})` : `prices ${x.priceStatus ?? 'pending'}`;
+            return `  ${x.symbol.padEnd(8)} ${String(x.quantity).padStart(12)} @ ${x.entryPrice} from ${x.entryDate}${exit}  ${x.investmentClass}  ${price}`;
+          }),
+        ]);
+      case 'user-create':
+        return show(await client.user.create.mutate({ email: cmd.email }), (u) => [
+          `user ${u.userId} (${u.email})`,
+          `token ${u.token}`,
+          'The token is shown only now: store it (e.g. PORTFOLIO_BATCH_TOKEN).',
+        ]);
+      case 'token-create':
+        return show(await client.user.createToken.mutate(cmd.who), (t) => [
+          `token ${t.token}`,
+          `token id ${t.tokenId} for user ${t.userId} (${t.email}); revoke it with: portfolio-batch token revoke ${t.tokenId}`,
+          'The token is shown only now: store it.',
+        ]);
       case 'token-revoke': {
         const r = await client.user.revokeToken.mutate({ tokenId: cmd.tokenId });
         if (json) out(JSON.stringify({ tokenId: cmd.tokenId, ...r }));

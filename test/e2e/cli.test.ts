@@ -1,43 +1,19 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTradingDays } from '../../jobs/calc/trading-calendar.js';
 import { createApiServer, type ApiServer } from '../../server/main.js';
+import { runCliProcess, type CliResult } from '../helpers/cli.js';
 import { startTestStack, TEST_TARGET, type TestStack } from '../helpers/stack.js';
 
 const ADMIN = 'test-admin-token-0123456789';
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let stack: TestStack;
 let api: ApiServer;
 let dir: string;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], token: string | undefined): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      'npx',
-      ['tsx', 'client-sdk/cli.ts', ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, PORTFOLIO_BATCH_URL: api.url, PORTFOLIO_BATCH_TOKEN: token ?? '' },
-        timeout: 120_000,
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 99) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[], token: string | undefined): Promise<CliResult> => runCliProcess(args, { url: api.url, token });
 
 beforeAll(async () => {
   stack = await startTestStack({ env: { ADMIN_TOKEN: ADMIN, TRIGGER_LIMIT_PER_MINUTE: '1000' } });

@@ -1,34 +1,22 @@
 /**
  * The CLI's newer commands as a child process against a real API (no worker: runs stay queued).
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer, type ApiServer } from '../../../server/main.js';
+import { CLI_COMMAND, REPO_ROOT, runCliProcess, type CliResult } from '../../helpers/cli.js';
 import { startTestStack, type TestStack } from '../../helpers/stack.js';
 
 const ADMIN = 'test-admin-token-0123456789';
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const CLI = [process.execPath, '--import', 'tsx', 'client-sdk/cli.ts'];
+const ROOT = REPO_ROOT;
+const CLI = CLI_COMMAND;
 
 let stack: TestStack;
 let api: ApiServer;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], token: string | undefined): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(CLI[0] as string, [...CLI.slice(1), ...args], { cwd: ROOT, env: { ...process.env, PORTFOLIO_BATCH_URL: api.url, PORTFOLIO_BATCH_TOKEN: token ?? '' }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 99) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], token: string | undefined): Promise<CliResult> => runCliProcess(args, { url: api.url, token, timeoutMs: 60_000 });
 
 beforeAll(async () => {
   stack = await startTestStack({ worker: false, env: { ADMIN_TOKEN: ADMIN, TRIGGER_LIMIT_PER_MINUTE: '1000' } });

@@ -7,6 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../../../db/embedded.js';
 import { freePort } from '../../helpers/net.js';
 
+/** Runs one statement on its own connection and returns the rows. */
+async function sql(url: string, text: string): Promise<unknown[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
 describe('embedded PostgreSQL', () => {
   let dir: string;
   beforeAll(async () => {
@@ -22,10 +33,7 @@ describe('embedded PostgreSQL', () => {
     const dataDir = path.join(dir, 'data');
     const first = await startEmbeddedPostgres({ dir: dataDir, port, database: 'kept' });
     try {
-      const c = new pg.Client({ connectionString: first.url });
-      await c.connect();
-      await c.query('CREATE TABLE yesterday (v int); INSERT INTO yesterday VALUES (42)');
-      await c.end();
+      await sql(first.url, 'CREATE TABLE yesterday (v int); INSERT INTO yesterday VALUES (42)');
       await expect(startEmbeddedPostgres({ dir: dataDir, port: await freePort(), database: 'kept' })).rejects.toThrow(
         /already running on .*Stop that process first, or set DATABASE_URL/,
       );
@@ -34,11 +42,7 @@ describe('embedded PostgreSQL', () => {
     }
     const second = await startEmbeddedPostgres({ dir: dataDir, port, database: 'kept' });
     try {
-      const c = new pg.Client({ connectionString: second.url });
-      await c.connect();
-      const r = await c.query<{ v: number }>('SELECT v FROM yesterday');
-      await c.end();
-      expect(r.rows).toEqual([{ v: 42 }]);
+      expect(await sql(second.url, 'SELECT v FROM yesterday')).toEqual([{ v: 42 }]);
     } finally {
       await second.stop();
     }
@@ -86,10 +90,7 @@ describe('embedded PostgreSQL from a folder the postgres user cannot enter', () 
       try {
         expect(first.dir.startsWith(path.join(staging, 'data') + path.sep)).toBe(true);
         expect(spawnSync('ps', ['-o', 'user=', '-p', String(first.pid)], { encoding: 'utf8' }).stdout.trim()).toBe('postgres');
-        const c = new pg.Client({ connectionString: first.url });
-        await c.connect();
-        await c.query('CREATE TABLE yesterday (v int); INSERT INTO yesterday VALUES (7)');
-        await c.end();
+        await sql(first.url, 'CREATE TABLE yesterday (v int); INSERT INTO yesterday VALUES (7)');
       } finally {
         await first.stop();
       }
@@ -100,11 +101,7 @@ describe('embedded PostgreSQL from a folder the postgres user cannot enter', () 
       const second = await startEmbeddedPostgres(opts);
       try {
         expect(second.dir).toBe(first.dir);
-        const c = new pg.Client({ connectionString: second.url });
-        await c.connect();
-        const r = await c.query<{ v: number }>('SELECT v FROM yesterday');
-        await c.end();
-        expect(r.rows).toEqual([{ v: 7 }]);
+        expect(await sql(second.url, 'SELECT v FROM yesterday')).toEqual([{ v: 7 }]);
       } finally {
         await second.stop();
       }

@@ -1,47 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createProgressReporter, EXIT, exitCodeForError, onInterrupt, parseCommand, phaseLabel, runCli, statusLine, VERSION } from '../../../client-sdk/cli.js';
 import { TRPCClientError, type PortfolioBatchClient, type RunStatusView } from '../../../client-sdk/index.js';
+import { runView, sink } from '../../helpers/cli.js';
 
-function sink(isTTY = false) {
-  let text = '';
-  const stream = Object.assign(
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        text += chunk.toString();
-        cb();
-      },
-    }),
-    { isTTY },
-  );
-  return { stream, text: () => text };
-}
-
-const view = (over: Partial<RunStatusView>): RunStatusView => ({
-  runId: 'r1',
-  scope: 'portfolio',
-  portfolioId: 'p1',
-  source: 'admin',
-  status: 'running',
-  requestedFrom: null,
-  targetDate: '2026-11-20',
-  force: false,
-  createdAt: new Date(0),
-  startedAt: null,
-  heartbeatAt: null,
-  finishedAt: null,
-  percent: 20,
-  etaSeconds: 36,
-  currentPhase: 'market_data',
-  phases: {},
-  counters: { vendorCalls: 3, vendorCallsPlanned: 10 },
-  warnings: [],
-  errorSummary: null,
-  activityLog: [],
-  freshness: null,
-  ...over,
-});
+const view = (over: Partial<RunStatusView>): RunStatusView => runView({ percent: 20, etaSeconds: 36, ...over });
 
 const apiError = (code: string, httpStatus: number, message: string, extra: Record<string, unknown> = {}) =>
   TRPCClientError.from({ error: { message, code: -32000, data: { code, httpStatus, ...extra } } });
