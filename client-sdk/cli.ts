@@ -277,7 +277,7 @@ export const fmtSeconds = (s: number | null): string => {
 export function phaseLabel(s: RunStatusView): string {
   if (s.status === 'queued') return `queued ${queuedNote(s)}`;
   if (isTerminal(s.status)) return 'done';
-  return s.currentPhase ?? 'starting';
+  return s.currentPhase ?? (s.percent > 0 ? 'between phases' : 'starting');
 }
 
 const queuedNote = (s: RunStatusView): string => (s.currentPhase ? `(stopped in ${s.currentPhase}, waiting for a worker)` : '(waiting for a worker)');

@@ -114,6 +114,8 @@ describe('CLI display of a queued run', () => {
     expect(phaseLabel(view({ status: 'queued', currentPhase: null, percent: 0 }))).toBe('queued (waiting for a worker)');
     expect(statusLine(stopped)).toBe('run r1 queued (stopped in market_data, waiting for a worker) 20% vendor_calls=3/10');
     expect(statusLine(view({}))).toBe('run r1 running phase=market_data 20% eta=36s vendor_calls=3/10');
+    expect(phaseLabel(view({ currentPhase: null, percent: 0 }))).toBe('starting');
+    expect(phaseLabel(view({ currentPhase: null, percent: 40 }))).toBe('between phases');
   });
 
   it('draws the bar as queued on a terminal', () => {
