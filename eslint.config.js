@@ -15,7 +15,7 @@ const FOREIGN_BELOW_SERVER = [AGENDA_ONLY_IN_ADAPTER, PINO];
 const layer = (files, patterns, ignores = []) => ({ files, ignores, rules: { 'no-restricted-imports': ['error', { patterns }] } });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'coverage/**', 'client-sdk/bin.js'] },
+  { ignores: ['node_modules/**', '.data/**', 'coverage/**', 'client-sdk/bin.js', 'client-sdk/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -6,11 +6,14 @@
  *   2. saturated: every poller reads back-to-back for 10 s (how much headroom there is).
  * The vendor limiter is slowed down so the onboarding run stays in its market-data phase and keeps
  * writing progress while it is polled. The pollers run in child processes so their own CPU does not
- * count as server latency. Prints percentiles and rates; asserts nothing.
+ * count as server latency; they stream their latencies back in lines of 1,000 values (one line with
+ * every value passed 256 KB on a fast machine and broke the pipe's JSON). Prints percentiles and
+ * rates; asserts nothing.
  * `npm run bench:api -- 50` uses 50 pollers.
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createClient, describeError, type PortfolioBatchClient } from '../client-sdk/index.js';
 import { addTradingDays, targetDate } from '../jobs/calc/trading-calendar.js';
@@ -80,20 +83,38 @@ interface LoadRequest {
   label: string;
 }
 
-/** Runs one share of the pollers in a child process and returns its raw figures. */
+/** Latencies per line on the pipe between a load process and the benchmark: lines stay small however fast the machine. */
+const LATENCIES_PER_LINE = 1_000;
+
+type LoadLine = { kind: 'latencies'; values: number[] } | { kind: 'done'; requests: number; errors: number; firstError: string | null };
+
+/** Runs one share of the pollers in a child process; its figures arrive as a stream of small JSON lines. */
 function loadInChild(req: LoadRequest): Promise<Figures> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--load', JSON.stringify(req)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
+    const f: Figures = { label: req.label, requests: 0, errors: 0, firstError: null, seconds: req.durationMs / 1000, latencies: [] };
+    let done = false;
+    let bad: Error | undefined;
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as LoadLine;
+        if (msg.kind === 'latencies') for (const v of msg.values) f.latencies.push(v);
+        else {
+          ({ requests: f.requests, errors: f.errors, firstError: f.firstError } = msg);
+          done = true;
+        }
+      } catch (err) {
+        bad ??= new Error(`load process wrote a line that is not JSON (${line.length} characters): ${String(err)}`);
+      }
     });
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) reject(new Error(`load process exited with ${String(code)}`));
-      else resolve(JSON.parse(out) as Figures);
+      else if (bad) reject(bad);
+      else if (!done) reject(new Error('load process ended without its summary line'));
+      else resolve(f);
     });
   });
 }
@@ -179,10 +200,19 @@ async function main(): Promise<void> {
   }
 }
 
+function writeLine(msg: LoadLine): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(`${JSON.stringify(msg)}\n`, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
 async function loadMain(req: LoadRequest): Promise<void> {
   const clients = Array.from({ length: req.pollers }, () => createClient({ url: req.url, token: req.token }));
   const f = await load(req.label, clients, req.runId, req.durationMs, req.intervalMs);
-  process.stdout.write(JSON.stringify(f));
+  for (let i = 0; i < f.latencies.length; i += LATENCIES_PER_LINE) {
+    await writeLine({ kind: 'latencies', values: f.latencies.slice(i, i + LATENCIES_PER_LINE).map((v) => Math.round(v * 1000) / 1000) });
+  }
+  await writeLine({ kind: 'done', requests: f.requests, errors: f.errors, firstError: f.firstError });
 }
 
 const loadArg = process.argv[2] === '--load' ? process.argv[3] : undefined;

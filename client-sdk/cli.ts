@@ -1,15 +1,48 @@
 /**
- * portfolio-batch admin CLI. Talks to the API through the SDK only.
- * Exit codes: 0 completed/ok, 2 partial, 3 failed, 1 usage or connection error, 4 timeout.
+ * portfolio-batch admin CLI. Talks to the API through the SDK only. Exit codes: see EXIT and HELP.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { createClient, describeError, type PortfolioBatchClient, type RunStatusView } from './index.js';
+import { createClient, describeError, type ApiErrorInfo, type PortfolioBatchClient, type RunStatusView } from './index.js';
 import { isTerminal, waitForRun, WaitTimeoutError } from './wait-for-run.js';
 
-export const EXIT = { ok: 0, usage: 1, partial: 2, failed: 3, timeout: 4 } as const;
+export const EXIT = {
+  ok: 0,
+  usage: 1,
+  partial: 2,
+  failed: 3,
+  timeout: 4,
+  notFound: 5,
+  unauthorized: 6,
+  forbidden: 7,
+  conflict: 8,
+  rateLimited: 9,
+  /** 128 + SIGINT, as shells report a Ctrl-C. */
+  interrupted: 130,
+} as const;
+
+/** The exit code of an error the API answered (by its tRPC code); anything else is 1. */
+export function exitCodeForError(code: string): number {
+  switch (code) {
+    case 'NOT_FOUND':
+      return EXIT.notFound;
+    case 'UNAUTHORIZED':
+      return EXIT.unauthorized;
+    case 'FORBIDDEN':
+      return EXIT.forbidden;
+    case 'CONFLICT':
+      return EXIT.conflict;
+    case 'TOO_MANY_REQUESTS':
+      return EXIT.rateLimited;
+    default:
+      return EXIT.usage;
+  }
+}
+
+export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export const HELP = `Usage: portfolio-batch <command> [options]
 
@@ -23,21 +56,37 @@ Commands:
         Show a run (default: your latest), or follow it until it ends
   history [--portfolio <id>] [--limit <n>]
         List recent runs
+  portfolio list
+        Your portfolios (admins: everyone's), with how far their snapshots reach
+  portfolio get <portfolioId>
+        One portfolio: positions with their price status, and its freshness
   user create <email>
         Create a user (admin) and print its token, shown only this once
+  token create <email | userId>
+        Issue another token for a user (admin); shown only this once
+  token revoke <tokenId>
+        Revoke a token (admin)
 
 Options:
   --wait, --watch       follow the run with a progress bar until it ends
   --interval <ms>       polling interval while following (default 2000)
   --timeout <seconds>   stop following after this long (exit code 4; the run continues)
-  --json                print machine-readable JSON instead of text
+  --json                print machine-readable JSON (errors too, on stderr)
   -h, --help            show this help
+  --version             print the version
 
 Environment:
   PORTFOLIO_BATCH_URL    API base URL (default http://127.0.0.1:3000)
   PORTFOLIO_BATCH_TOKEN  bearer token (ADMIN_TOKEN or a user token)
 
-Exit codes: 0 completed, 2 partial, 3 failed, 1 usage or connection error, 4 timeout.
+Exit codes:
+  0 done (run completed)  2 run partial  3 run failed  4 timeout (the run continues)
+  1 usage, invalid input or connection error
+  5 not found  6 unauthorized (no or bad token)  7 forbidden (not allowed for this token)
+  8 conflict   9 rate limited (retry later)       130 interrupted (Ctrl-C)
+
+From a checkout: npx -- portfolio-batch <command> (the -- keeps npx from reading the options),
+or npm run cli -- <command>.
 `;
 
 export class UsageError extends Error {
@@ -46,11 +95,16 @@ export class UsageError extends Error {
 
 export type Command =
   | { kind: 'help' }
+  | { kind: 'version' }
   | { kind: 'onboard'; file: string; name: string; equity: string; currency?: string; idempotencyKey?: string; follow: Follow }
   | { kind: 'run'; portfolioId?: string; from?: string; force: boolean; follow: Follow }
   | { kind: 'status'; runId?: string; portfolioId?: string; follow: Follow }
   | { kind: 'history'; portfolioId?: string; limit: number; json: boolean }
-  | { kind: 'user-create'; email: string };
+  | { kind: 'portfolio-list'; json: boolean }
+  | { kind: 'portfolio-get'; portfolioId: string; json: boolean }
+  | { kind: 'user-create'; email: string; json: boolean }
+  | { kind: 'token-create'; who: { email: string } | { userId: string }; json: boolean }
+  | { kind: 'token-revoke'; tokenId: string; json: boolean };
 
 export interface Follow {
   enabled: boolean;
@@ -74,6 +128,7 @@ const OPTIONS = {
   timeout: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
 } as const;
 
 const ALLOWED: Record<string, readonly string[]> = {
@@ -81,8 +136,12 @@ const ALLOWED: Record<string, readonly string[]> = {
   run: ['portfolio', 'from', 'force', 'wait', 'watch', 'interval', 'timeout', 'json'],
   status: ['portfolio', 'wait', 'watch', 'interval', 'timeout', 'json'],
   history: ['portfolio', 'limit', 'json'],
+  portfolio: ['json'],
   user: ['json'],
+  token: ['json'],
 };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function positiveInt(v: string | undefined, flag: string, max: number): number | undefined {
   if (v === undefined) return undefined;
@@ -100,12 +159,17 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   const { values: v, positionals } = parsed;
   const [cmd, ...rest] = positionals;
-  if (v.help || cmd === undefined || cmd === 'help') return { kind: 'help' };
-  const allowed = ALLOWED[cmd];
-  if (!allowed) throw new UsageError(`Unknown command ${JSON.stringify(cmd)}; commands: onboard, run, status, history, user create`);
+  if (v.help || (cmd === undefined && !v.version) || cmd === 'help') return { kind: 'help' };
+  if (v.version) {
+    if (cmd !== undefined) throw new UsageError('--version takes no command');
+    return { kind: 'version' };
+  }
+  const allowed = ALLOWED[cmd as string];
+  if (!allowed) throw new UsageError(`Unknown command ${JSON.stringify(cmd)}; commands: onboard, run, status, history, portfolio list|get, user create, token create|revoke`);
   for (const key of Object.keys(v)) {
     if (key !== 'help' && !allowed.includes(key)) throw new UsageError(`Option --${key} does not apply to "${cmd}"`);
   }
+  const json = Boolean(v.json);
   const follow: Follow = {
     enabled: Boolean(v.wait || v.watch),
     intervalMs: positiveInt(v.interval, 'interval', 3_600_000) ?? 2_000,
@@ -144,13 +208,39 @@ export function parseCommand(argv: readonly string[]): Command {
       return { kind: 'status', ...(rest[0] ? { runId: rest[0] } : {}), ...(v.portfolio ? { portfolioId: v.portfolio } : {}), follow };
     case 'history':
       extra(0);
-      return { kind: 'history', ...(v.portfolio ? { portfolioId: v.portfolio } : {}), limit: positiveInt(v.limit, 'limit', 200) ?? 20, json: Boolean(v.json) };
+      return { kind: 'history', ...(v.portfolio ? { portfolioId: v.portfolio } : {}), limit: positiveInt(v.limit, 'limit', 200) ?? 20, json };
+    case 'portfolio': {
+      if (rest[0] === 'list') {
+        if (rest.length > 1) throw new UsageError(`Unexpected argument ${JSON.stringify(rest[1])} for "portfolio list"`);
+        return { kind: 'portfolio-list', json };
+      }
+      if (rest[0] === 'get') {
+        const portfolioId = rest[1];
+        if (!portfolioId) throw new UsageError('portfolio get needs an id: portfolio-batch portfolio get <portfolioId>');
+        if (rest.length > 2) throw new UsageError(`Unexpected argument ${JSON.stringify(rest[2])} for "portfolio get"`);
+        return { kind: 'portfolio-get', portfolioId, json };
+      }
+      throw new UsageError('usage: portfolio-batch portfolio list | portfolio-batch portfolio get <portfolioId>');
+    }
     case 'user': {
       if (rest[0] !== 'create') throw new UsageError('usage: portfolio-batch user create <email>');
       const email = rest[1];
       if (!email) throw new UsageError('user create needs an email: portfolio-batch user create <email>');
       if (rest.length > 2) throw new UsageError(`Unexpected argument ${JSON.stringify(rest[2])} for "user create"`);
-      return { kind: 'user-create', email };
+      return { kind: 'user-create', email, json };
+    }
+    case 'token': {
+      const [sub, arg, more] = rest;
+      if (more !== undefined) throw new UsageError(`Unexpected argument ${JSON.stringify(more)} for "token ${sub ?? ''}"`);
+      if (sub === 'create') {
+        if (!arg) throw new UsageError('token create needs a user: portfolio-batch token create <email | userId>');
+        return { kind: 'token-create', who: UUID.test(arg) ? { userId: arg } : { email: arg }, json };
+      }
+      if (sub === 'revoke') {
+        if (!arg) throw new UsageError('token revoke needs a token id: portfolio-batch token revoke <tokenId>');
+        return { kind: 'token-revoke', tokenId: arg, json };
+      }
+      throw new UsageError('usage: portfolio-batch token create <email | userId> | portfolio-batch token revoke <tokenId>');
     }
     default:
       throw new UsageError(`Unknown command ${JSON.stringify(cmd)}`);
@@ -179,13 +269,28 @@ export const fmtSeconds = (s: number | null): string => {
   return `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`;
 };
 
+/**
+ * What a run is doing, as shown. A queued run is waiting for a worker, even when it keeps the phase
+ * it was handed back in (a stopped worker returns its run to the queue): it shows as queued, without
+ * an ETA, never as a phase in progress.
+ */
+export function phaseLabel(s: RunStatusView): string {
+  if (s.status === 'queued') return `queued ${queuedNote(s)}`;
+  if (isTerminal(s.status)) return 'done';
+  return s.currentPhase ?? (s.percent > 0 ? 'between phases' : 'starting');
+}
+
+const queuedNote = (s: RunStatusView): string => (s.currentPhase ? `(stopped in ${s.currentPhase}, waiting for a worker)` : '(waiting for a worker)');
+
+const etaOf = (s: RunStatusView): string => (isTerminal(s.status) ? 'done' : s.status === 'queued' ? '–' : fmtSeconds(s.etaSeconds));
+
 /** One line per status, the same on a TTY and in logs. */
 export function statusLine(s: RunStatusView): string {
   const c = s.counters;
-  const phase = s.currentPhase ?? (isTerminal(s.status) ? 'done' : 'waiting');
   const calls = `${c.vendorCalls ?? 0}${c.vendorCallsPlanned ? `/${c.vendorCallsPlanned}` : ''}`;
-  const eta = isTerminal(s.status) ? '' : ` eta=${fmtSeconds(s.etaSeconds)}`;
-  return `run ${s.runId} ${s.status} phase=${phase} ${Math.round(s.percent)}%${eta} vendor_calls=${calls}`;
+  const eta = s.status === 'running' ? ` eta=${fmtSeconds(s.etaSeconds)}` : '';
+  const phase = s.status === 'queued' ? ` ${queuedNote(s)}` : ` phase=${phaseLabel(s)}`;
+  return `run ${s.runId} ${s.status}${phase} ${Math.round(s.percent)}%${eta} vendor_calls=${calls}`;
 }
 
 export function summaryLines(s: RunStatusView): string[] {
@@ -220,8 +325,8 @@ export function createProgressReporter(stdout: CliIo['stdout'], opts: { json?: b
       if (opts.json) return;
       if (tty) {
         const payload = {
-          phase: (s.currentPhase ?? s.status).padEnd(19),
-          etaText: isTerminal(s.status) ? 'done' : fmtSeconds(s.etaSeconds),
+          phase: phaseLabel(s).padEnd(19),
+          etaText: etaOf(s),
           calls: `${s.counters.vendorCalls ?? 0}${s.counters.vendorCallsPlanned ? `/${s.counters.vendorCallsPlanned}` : ''}`,
         };
         if (!bar) {
@@ -267,36 +372,62 @@ export async function followRun(client: PortfolioBatchClient, runId: string, fol
   }
 }
 
-function printError(err: unknown, io: Pick<CliIo, 'stderr' | 'url'>): void {
-  const e = describeError(err);
-  if (e.code === 'NETWORK') {
-    io.stderr.write(`error: cannot reach the API at ${io.url} (${e.message}); check PORTFOLIO_BATCH_URL\n`);
-    return;
+/** Prints an error as text, or under --json as one JSON object on stderr; returns the exit code. */
+function reportError(e: ApiErrorInfo, io: Pick<CliIo, 'stderr' | 'url'>, json: boolean): number {
+  const exitCode = e.code === 'NETWORK' || e.code === 'USAGE' || e.code === 'CLIENT' ? EXIT.usage : exitCodeForError(e.code);
+  const message = e.code === 'NETWORK' ? `cannot reach the API at ${io.url} (${e.message}); check PORTFOLIO_BATCH_URL` : e.message;
+  if (json) {
+    const error = { code: e.code, message, httpStatus: e.httpStatus, issues: e.issues, errorId: e.errorId, retryAfterSeconds: e.retryAfterSeconds, exitCode };
+    io.stderr.write(`${JSON.stringify({ error })}\n`);
+    return exitCode;
   }
-  io.stderr.write(`error (${e.code}): ${e.message}\n`);
+  io.stderr.write(e.code === 'NETWORK' || e.code === 'USAGE' ? `error: ${message}\n` : `error (${e.code}): ${message}\n`);
   if (e.retryAfterSeconds !== null) io.stderr.write(`retry in ${e.retryAfterSeconds} s\n`);
+  return exitCode;
 }
+
+const usageError = (message: string): ApiErrorInfo => ({ code: 'USAGE', httpStatus: null, message, issues: [], errorId: null, retryAfterSeconds: null });
+
+/** Ctrl-C: put the terminal back (the progress bar hides the cursor) and exit 130, as a shell expects. */
+export function onInterrupt(io: Pick<CliIo, 'stdout' | 'stderr'>): number {
+  if (io.stdout.isTTY) io.stdout.write('\x1b[?25h\n');
+  io.stderr.write('interrupted; a run keeps going on the server (portfolio-batch status <runId> --watch follows it again)\n');
+  return EXIT.interrupted;
+}
+
+const money = (n: number, currency: string): string => `${n.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${currency}`;
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let cmd: Command;
+  const wantsJson = argv.includes('--json');
   try {
     cmd = parseCommand(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    io.stderr.write(`error: ${err.message}\nRun "portfolio-batch --help" for usage.\n`);
-    return EXIT.usage;
+    const code = reportError(usageError(err.message), io, wantsJson);
+    if (!wantsJson) io.stderr.write('Run "portfolio-batch --help" for usage.\n');
+    return code;
   }
   if (cmd.kind === 'help') {
     io.stdout.write(HELP);
     return EXIT.ok;
   }
+  if (cmd.kind === 'version') {
+    io.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const json = 'follow' in cmd ? cmd.follow.json : cmd.json;
   if (!io.token) {
-    io.stderr.write('error: PORTFOLIO_BATCH_TOKEN is not set (use ADMIN_TOKEN or a token from "portfolio-batch user create")\n');
-    return EXIT.usage;
+    return reportError(usageError('PORTFOLIO_BATCH_TOKEN is not set (use ADMIN_TOKEN or a token from "portfolio-batch user create")'), io, json);
   }
   const client = io.client ?? createClient({ url: io.url, token: io.token });
   const out = (s: string): void => {
     io.stdout.write(`${s}\n`);
+  };
+  /** Prints a result as JSON under --json, else as text lines. */
+  const show = <T>(value: T, lines: (v: T) => string[]): number => {
+    out(json ? JSON.stringify(value) : lines(value).join('\n'));
+    return EXIT.ok;
   };
   try {
     switch (cmd.kind) {
@@ -305,8 +436,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         try {
           csv = await readFile(cmd.file, 'utf8');
         } catch (err) {
-          io.stderr.write(`error: cannot read ${cmd.file}: ${err instanceof Error ? err.message : String(err)}\n`);
-          return EXIT.usage;
+          return reportError(usageError(`cannot read ${cmd.file}: ${err instanceof Error ? err.message : String(err)}`), io, json);
         }
         const res = await client.portfolio.onboard.mutate({
           name: cmd.name,
@@ -315,7 +445,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           ...(cmd.currency ? { currency: cmd.currency } : {}),
           ...(cmd.idempotencyKey ? { idempotencyKey: cmd.idempotencyKey } : {}),
         });
-        out(cmd.follow.json ? JSON.stringify(res) : `portfolio ${res.portfolioId} onboarded; run ${res.runId}`);
+        out(json ? JSON.stringify(res) : `portfolio ${res.portfolioId} onboarded; run ${res.runId}`);
         return cmd.follow.enabled ? await followRun(client, res.runId, cmd.follow, io) : EXIT.ok;
       }
       case 'run': {
@@ -324,7 +454,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           ...(cmd.from ? { from: cmd.from } : {}),
           ...(cmd.force ? { force: true } : {}),
         });
-        out(cmd.follow.json ? JSON.stringify(res) : `run ${res.runId}${res.deduplicated ? ' (already queued or running for this scope)' : ' requested'}`);
+        out(json ? JSON.stringify(res) : `run ${res.runId}${res.deduplicated ? ' (already queued or running for this scope)' : ' requested'}`);
         return cmd.follow.enabled ? await followRun(client, res.runId, cmd.follow, io) : EXIT.ok;
       }
       case 'status': {
@@ -334,43 +464,73 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           freshness: true,
         });
         if (!s) {
-          out(cmd.follow.json ? 'null' : 'no runs yet');
+          out(json ? 'null' : 'no runs yet');
           return EXIT.ok;
         }
         if (cmd.follow.enabled && !isTerminal(s.status)) return await followRun(client, s.runId, cmd.follow, io);
-        out(cmd.follow.json ? JSON.stringify(s) : [statusLine(s), ...summaryLines(s).slice(1)].join('\n'));
+        out(json ? JSON.stringify(s) : [statusLine(s), ...summaryLines(s).slice(1)].join('\n'));
         return exitCodeOf(s.status);
       }
-      case 'history': {
-        const page = await client.batch.history.query({ limit: cmd.limit, ...(cmd.portfolioId ? { portfolioId: cmd.portfolioId } : {}) });
-        if (cmd.json) {
-          out(JSON.stringify(page));
+      case 'history':
+        return show(await client.batch.history.query({ limit: cmd.limit, ...(cmd.portfolioId ? { portfolioId: cmd.portfolioId } : {}) }), (page) =>
+          page.runs.length === 0
+            ? ['no runs']
+            : page.runs.map(
+                (r) =>
+                  `${r.createdAt.toISOString()}  ${r.runId}  ${r.status.padEnd(9)} ${r.source.padEnd(10)} ${r.scope === 'all' ? 'all portfolios' : `portfolio ${r.portfolioId ?? '?'}`}  ${Math.round(r.percent)}%  vendor_calls=${r.counters.vendorCalls ?? 0}`,
+              ),
+        );
+      case 'portfolio-list':
+        return show(await client.portfolio.list.query(), (list) =>
+          list.length === 0
+            ? ['no portfolios']
+            : list.map(
+                (p) =>
+                  `${p.id}  ${p.name}  ${p.positionCount} positions  equity ${money(p.equityBalance, p.currency)}  since ${p.inceptionDate}  snapshots to ${p.lastCompleteSnapshotDate ?? 'none yet'}${p.deletedAt ? '  (deleted)' : ''}`,
+              ),
+        );
+      case 'portfolio-get':
+        return show(await client.portfolio.get.query({ portfolioId: cmd.portfolioId }), ({ portfolio: p, positions, freshness: f }) => [
+          `portfolio ${p.id}: ${p.name} (${p.currency}, equity ${money(p.equityBalance, p.currency)} at ${p.inceptionDate})`,
+          `  snapshots reach ${f.lastCompleteSnapshot ?? 'nothing yet'} (target ${f.targetDate}, ${f.tradingDaysBehind} trading days behind)`,
+          `  ${positions.length} positions:`,
+          ...positions.map((x) => {
+            const exit = x.exitDate ? `, exited ${x.exitDate} at ${x.exitPrice ?? '?'}` : '';
+            const price = x.priceStatus === 'unavailable' ? `no prices (${x.unavailableReason ?? 'unavailable'})` : `prices ${x.priceStatus ?? 'pending'}`;
+            return `  ${x.symbol.padEnd(8)} ${String(x.quantity).padStart(12)} @ ${x.entryPrice} from ${x.entryDate}${exit}  ${x.investmentClass}  ${price}`;
+          }),
+        ]);
+      case 'user-create':
+        return show(await client.user.create.mutate({ email: cmd.email }), (u) => [
+          `user ${u.userId} (${u.email})`,
+          `token ${u.token}`,
+          'The token is shown only now: store it (e.g. PORTFOLIO_BATCH_TOKEN).',
+        ]);
+      case 'token-create':
+        return show(await client.user.createToken.mutate(cmd.who), (t) => [
+          `token ${t.token}`,
+          `token id ${t.tokenId} for user ${t.userId} (${t.email}); revoke it with: portfolio-batch token revoke ${t.tokenId}`,
+          'The token is shown only now: store it.',
+        ]);
+      case 'token-revoke': {
+        const r = await client.user.revokeToken.mutate({ tokenId: cmd.tokenId });
+        if (json) out(JSON.stringify({ tokenId: cmd.tokenId, ...r }));
+        if (r.revoked) {
+          if (!json) out(`token ${cmd.tokenId} revoked`);
           return EXIT.ok;
         }
-        if (page.runs.length === 0) out('no runs');
-        for (const r of page.runs) {
-          out(
-            `${r.createdAt.toISOString()}  ${r.runId}  ${r.status.padEnd(9)} ${r.source.padEnd(10)} ${r.scope === 'all' ? 'all portfolios' : `portfolio ${r.portfolioId ?? '?'}`}  ${Math.round(r.percent)}%  vendor_calls=${r.counters.vendorCalls ?? 0}`,
-          );
-        }
-        return EXIT.ok;
-      }
-      case 'user-create': {
-        const u = await client.user.create.mutate({ email: cmd.email });
-        out(`user ${u.userId} (${u.email})`);
-        out(`token ${u.token}`);
-        out('The token is shown only now: store it (e.g. PORTFOLIO_BATCH_TOKEN).');
-        return EXIT.ok;
+        if (!json) io.stderr.write(`error: token ${cmd.tokenId} is not active (unknown, or revoked before)\n`);
+        return EXIT.notFound;
       }
     }
   } catch (err) {
-    printError(err, io);
-    return EXIT.usage;
+    return reportError(describeError(err), io, json);
   }
 }
 
 /** The process entry point: reads the environment, runs the command, sets the exit code. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  process.once('SIGINT', () => process.exit(onInterrupt(process)));
   try {
     process.exitCode = await runCli(argv, {
       stdout: process.stdout,

@@ -1,27 +1,12 @@
 /**
- * Typed client of the portfolio-batch API. Only types come from the server (`import type`), so the
- * SDK carries no server code: `createClient` → `client.portfolio.onboard.mutate(…)` etc.
+ * Typed client of the portfolio-batch API: `createClient` → `client.portfolio.onboard.mutate(…)` etc.
+ * Only types come from the server (see ./types.ts), so the SDK carries no server code.
  */
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
-import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import superjson from 'superjson';
-import type { AppRouter } from '../server/trpc/routers/_app.router.js';
+import type { AppRouter, PortfolioBatchClient } from './types.js';
 
-export type { AppRouter };
-export type RouterInputs = inferRouterInputs<AppRouter>;
-export type RouterOutputs = inferRouterOutputs<AppRouter>;
-export type RunStatusView = NonNullable<RouterOutputs['batch']['status']>;
-export type OnboardInput = RouterInputs['portfolio']['onboard'];
-export type OnboardResult = RouterOutputs['portfolio']['onboard'];
-export type RunInput = RouterInputs['batch']['run'];
-export type RunResult = RouterOutputs['batch']['run'];
-export type PortfolioDetail = RouterOutputs['portfolio']['get'];
-export type SnapshotPage = RouterOutputs['portfolio']['snapshots'];
-export type ExposureView = RouterOutputs['portfolio']['exposures'];
-export type RunHistoryPage = RouterOutputs['batch']['history'];
-export type IssuedToken = RouterOutputs['user']['create'];
-
-export type PortfolioBatchClient = ReturnType<typeof createTRPCClient<AppRouter>>;
+export type * from './types.js';
 
 export interface ClientOptions {
   /** Base URL of the API, e.g. http://127.0.0.1:3000 (a trailing /trpc is accepted too). */
@@ -33,6 +18,9 @@ export interface ClientOptions {
   /** Extra headers on every request (e.g. x-request-id). */
   headers?: Record<string, string>;
 }
+
+/** Calls the API accepts in one HTTP batch; createClient splits larger batches (set the same maxItems on your own httpBatchLink). */
+export const MAX_BATCH_CALLS = 20;
 
 export function trpcUrlOf(url: string): string {
   const base = url.replace(/\/+$/, '');
@@ -49,6 +37,7 @@ export function createClient(opts: ClientOptions): PortfolioBatchClient {
         transformer: superjson,
         // Long batched GETs switch to POST-free splitting instead of hitting URL limits of proxies.
         maxURLLength: 8_000,
+        maxItems: MAX_BATCH_CALLS,
         headers: () => headers,
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
       }),

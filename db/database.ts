@@ -6,6 +6,8 @@ export interface Database {
   knex: Knex;
   url: string;
   kind: 'external' | 'embedded';
+  /** The embedded server's data folder (it may have been staged elsewhere, see embedded.ts). */
+  dataDir: string | undefined;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function openDatabase(options: DatabaseOptions, logger: Logger): Pr
     knex,
     url,
     kind: embedded ? 'embedded' : 'external',
+    dataDir: embedded?.dir,
     async close() {
       await knex.destroy();
       await embedded?.stop();

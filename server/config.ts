@@ -47,6 +47,30 @@ const cronExpression = z
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM in 24-hour New York time, e.g. 16:30');
 
+/**
+ * Comma-separated web origins (scheme://host[:port], exactly as a browser sends them in `Origin`)
+ * allowed to call the API cross-origin.
+ */
+const originList = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((o) => o.trim()).filter((o) => o !== ''))
+    .superRefine((origins, ctx) => {
+      for (const o of origins) {
+        let ok = false;
+        try {
+          const u = new URL(o);
+          ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o;
+        } catch {
+          ok = false;
+        }
+        if (!ok) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(o)} is not an origin; write each as scheme://host[:port] with no path or trailing slash, e.g. https://app.example.com` });
+      }
+    }),
+);
+
 export const EnvSchema = z.object({
   NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'test', 'production']).default('development')),
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
@@ -70,6 +94,7 @@ export const EnvSchema = z.object({
   ),
   PORT: intInRange(3000, 0, 65535),
   HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  CORS_ORIGINS: originList,
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   BATCH_CRON: z.preprocess(emptyToUndefined, cronExpression.default('30 18 * * 1-5')),
   BATCH_TIMEZONE: z.preprocess(emptyToUndefined, z.string().default('America/New_York')),
@@ -114,7 +139,7 @@ export interface Config {
   mongoUrl: string | undefined;
   redisUrl: string | undefined;
   polygon: PolygonConfig;
-  api: { port: number; host: string; adminToken: string | undefined; triggerLimitPerMinute: number };
+  api: { port: number; host: string; adminToken: string | undefined; triggerLimitPerMinute: number; corsOrigins: readonly string[] };
   log: { level: Env['LOG_LEVEL'] };
   batch: {
     cron: string;
@@ -169,7 +194,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       simPort: e.POLYGON_SIM_PORT,
       simApiKey: e.POLYGON_SIM_API_KEY,
     },
-    api: { port: e.PORT, host: e.HOST, adminToken: e.ADMIN_TOKEN, triggerLimitPerMinute: e.TRIGGER_LIMIT_PER_MINUTE },
+    api: { port: e.PORT, host: e.HOST, adminToken: e.ADMIN_TOKEN, triggerLimitPerMinute: e.TRIGGER_LIMIT_PER_MINUTE, corsOrigins: e.CORS_ORIGINS },
     log: { level: e.LOG_LEVEL },
     batch: {
       cron: e.BATCH_CRON,

@@ -171,8 +171,8 @@ export async function runDemo(): Promise<number> {
     }
     const adminToken = base.api.adminToken ?? randomBytes(24).toString('base64url');
     const config = demoConfig(base, sim, adminToken);
-    out(config.database.url ? 'PostgreSQL from DATABASE_URL' : `Embedded PostgreSQL, data in ${config.database.embeddedDir} (kept between demos)`);
     container = await createContainer({ config, role: 'all', logger });
+    out(container.db.dataDir ? `Embedded PostgreSQL, data in ${container.db.dataDir} (kept between demos)` : 'PostgreSQL from DATABASE_URL');
     worker = await container.startWorker();
     api = await createApiServer(container, { port: 0, host: '127.0.0.1', drainMs: 5_000 });
     out(`API on ${api.url}/trpc; worker running in this process`);

@@ -8,7 +8,10 @@ import { pathToFileURL } from 'node:url';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { loadConfig } from './config.js';
 import { createContainer, type Container } from './container.js';
+import { createCors } from './cors.js';
+import { ValidationError } from './services/errors.js';
 import { createContextFactory, type ApiServices } from './trpc/context.js';
+import { toTRPCError } from './trpc/error-map.js';
 import { appRouter } from './trpc/routers/_app.router.js';
 
 export interface ApiServerOptions {
@@ -28,6 +31,11 @@ export interface ApiServer {
 
 /** 5,000 positions as JSON with superjson's envelope stay well under this; anything bigger is refused unread. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * Calls one HTTP request may batch. The SDK splits larger batches itself (httpBatchLink maxItems);
+ * a bigger batch is refused whole with BAD_REQUEST, field "batch", before any call runs.
+ */
+export const MAX_BATCH_CALLS = 20;
 const PROBE_TIMEOUT_MS = 2_000;
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -56,11 +64,23 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
   const log = logger.child({ component: 'api' });
   if (!config.api.adminToken) log.warn('ADMIN_TOKEN is not set: admin procedures (user.create, batch.run over all portfolios) refuse every token');
 
+  const contextOf = createContextFactory(services);
+  const cors = createCors(config.api.corsOrigins);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
-    createContext: createContextFactory(services),
+    createContext({ req, info }) {
+      if (info.calls.length > MAX_BATCH_CALLS) {
+        const tooMany = new ValidationError([
+          { field: 'batch', message: `has ${info.calls.length} calls; one HTTP request may batch at most ${MAX_BATCH_CALLS} (split it, e.g. httpBatchLink maxItems: ${MAX_BATCH_CALLS})` },
+        ]);
+        throw toTRPCError(tooMany, log);
+      }
+      return contextOf({ req });
+    },
+    // tRPC sets its own Vary; CORS answers depend on Origin as well.
+    responseMeta: () => ({ headers: new Headers({ vary: 'Origin' }) }),
     onError({ error, path }) {
       // Mapped errors were logged where they were mapped; only protocol-level failures end up here unlogged.
       if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.message.startsWith('Internal server error (error id'))) {
@@ -92,6 +112,7 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
     inFlight.add(res);
     res.on('close', () => inFlight.delete(res));
     if (draining) res.setHeader('connection', 'close');
+    if (cors.handle(req, res)) return;
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       sendJson(res, 200, { status: 'up' });

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-
-const uuid = z.uuid({ message: 'must be a UUID' });
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
+import { instant, isoDate, uuid } from './common.schema.js';
 
 export const RunInput = z.object({
   /** Absent: every active portfolio (admins only). */
@@ -32,7 +30,7 @@ export const HistoryInput = z
     portfolioId: uuid.optional(),
     limit: z.number().int().min(1).max(MAX_HISTORY_LIMIT).default(20),
     /** Paging cursor: runs created strictly before this instant (the previous page's `nextBefore`). */
-    before: z.date().optional(),
+    before: instant.optional(),
   })
   .optional();
 export type HistoryInput = z.infer<typeof HistoryInput>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ONBOARD_LIMITS } from '../services/onboard-validation.js';
+import { isoDate, uuid } from './common.schema.js';
 
 /**
  * Wire shapes of the portfolio procedures. Onboarding fields are typed loosely on purpose (numbers
@@ -8,8 +9,6 @@ import { ONBOARD_LIMITS } from '../services/onboard-validation.js';
  */
 
 const numberish = z.union([z.number(), z.string().max(100)]);
-const uuid = z.uuid({ message: 'must be a UUID' });
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
 
 export const PositionInput = z.object({
   symbol: z.string().max(100),

@@ -1,16 +1,16 @@
 import { z } from 'zod';
+import { uuid } from './common.schema.js';
 
-export const CreateUserInput = z.object({
-  email: z
-    .string()
-    .trim()
-    .max(254, 'must be at most 254 characters')
-    .regex(/^[^@\s]+@[^@\s]+$/, 'must be an email address such as ada@example.com'),
-});
+/** Email addresses are ASCII: they are compared case-insensitively, and Unicode case mapping folds characters such as the Kelvin sign into ASCII letters. */
+const email = z
+  .string()
+  .trim()
+  .max(254, 'must be at most 254 characters')
+  .regex(/^[\x20-\x7e]*$/, { message: 'must be an ASCII email address such as ada@example.com', abort: true })
+  .regex(/^[^@\s]+@[^@\s]+$/, 'must be an email address such as ada@example.com');
 
-export const CreateTokenInput = z.union([
-  z.object({ userId: z.uuid({ message: 'must be a UUID' }) }).strict(),
-  z.object({ email: z.string().trim().min(3).max(254) }).strict(),
-]);
+export const CreateUserInput = z.object({ email });
 
-export const RevokeTokenInput = z.object({ tokenId: z.uuid({ message: 'must be a UUID' }) });
+export const CreateTokenInput = z.union([z.object({ userId: uuid }).strict(), z.object({ email }).strict()]);
+
+export const RevokeTokenInput = z.object({ tokenId: uuid });

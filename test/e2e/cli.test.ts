@@ -1,43 +1,19 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTradingDays } from '../../jobs/calc/trading-calendar.js';
 import { createApiServer, type ApiServer } from '../../server/main.js';
+import { runCliProcess, type CliResult } from '../helpers/cli.js';
 import { startTestStack, TEST_TARGET, type TestStack } from '../helpers/stack.js';
 
 const ADMIN = 'test-admin-token-0123456789';
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let stack: TestStack;
 let api: ApiServer;
 let dir: string;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], token: string | undefined): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      'npx',
-      ['tsx', 'client-sdk/cli.ts', ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, PORTFOLIO_BATCH_URL: api.url, PORTFOLIO_BATCH_TOKEN: token ?? '' },
-        timeout: 120_000,
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 99) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[], token: string | undefined): Promise<CliResult> => runCliProcess(args, { url: api.url, token });
 
 beforeAll(async () => {
   stack = await startTestStack({ env: { ADMIN_TOKEN: ADMIN, TRIGGER_LIMIT_PER_MINUTE: '1000' } });
@@ -107,10 +83,10 @@ describe('portfolio-batch CLI against a running API', () => {
     expect(r.stderr).toContain('row 3, field Entry Date: 2024-13-01 is not a calendar date');
   });
 
-  it('exits 1 on usage errors and on refused credentials', async () => {
+  it('exits 1 on usage errors and 7 when the token may not do it', async () => {
     expect((await cli(['run', '--from', 'yesterday'], ADMIN)).code).toBe(1);
     const r = await cli(['user', 'create', 'x@example.com'], userToken);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(7);
     expect(r.stderr).toContain('error (FORBIDDEN)');
   });
 });

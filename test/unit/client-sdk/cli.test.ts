@@ -1,43 +1,9 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { exitCodeOf, parseCommand, runCli, statusLine, UsageError } from '../../../client-sdk/cli.js';
 import { waitForRun, WaitTimeoutError, type PortfolioBatchClient, type RunStatusView } from '../../../client-sdk/index.js';
+import { runView, sink } from '../../helpers/cli.js';
 
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      text += chunk.toString();
-      cb();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-const view = (over: Partial<RunStatusView>): RunStatusView => ({
-  runId: 'r1',
-  scope: 'portfolio',
-  portfolioId: 'p1',
-  source: 'admin',
-  status: 'running',
-  requestedFrom: null,
-  targetDate: '2026-11-20',
-  force: false,
-  createdAt: new Date(0),
-  startedAt: null,
-  heartbeatAt: null,
-  finishedAt: null,
-  percent: 40,
-  etaSeconds: 75,
-  currentPhase: 'market_data',
-  phases: {},
-  counters: { vendorCalls: 3, vendorCallsPlanned: 10 },
-  warnings: [],
-  errorSummary: null,
-  activityLog: [],
-  freshness: null,
-  ...over,
-});
+const view = runView;
 
 describe('parseCommand', () => {
   it('parses every command', () => {
@@ -59,7 +25,7 @@ describe('parseCommand', () => {
     expect(parseCommand(['status', 'r1', '--watch', '--interval', '500'])).toMatchObject({ kind: 'status', runId: 'r1', follow: { enabled: true, intervalMs: 500 } });
     expect(parseCommand(['status'])).toMatchObject({ kind: 'status', follow: { enabled: false } });
     expect(parseCommand(['history', '--limit', '5'])).toEqual({ kind: 'history', limit: 5, json: false });
-    expect(parseCommand(['user', 'create', 'a@b.c'])).toEqual({ kind: 'user-create', email: 'a@b.c' });
+    expect(parseCommand(['user', 'create', 'a@b.c'])).toEqual({ kind: 'user-create', email: 'a@b.c', json: false });
     expect(parseCommand(['--help'])).toEqual({ kind: 'help' });
     expect(parseCommand([])).toEqual({ kind: 'help' });
   });

@@ -28,6 +28,17 @@ describe('loadConfig', () => {
     expect(c.mongoUrl).toBe('mongodb://m:27017/agenda');
   });
 
+  it('reads CORS_ORIGINS as a list of exact origins and refuses anything else by name', () => {
+    expect(loadConfig({}).api.corsOrigins).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: ' https://app.example.com, http://localhost:5173 ,' }).api.corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+    for (const bad of ['https://app.example.com/', '*', 'app.example.com', 'ftp://files.example', 'https://app.example.com/ui']) {
+      expect(() => loadConfig({ CORS_ORIGINS: bad })).toThrow(`CORS_ORIGINS=${JSON.stringify(bad)}: ${JSON.stringify(bad)} is not an origin`);
+    }
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: ' ' }).api.port).toBe(3000);
   });

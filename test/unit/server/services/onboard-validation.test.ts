@@ -135,7 +135,7 @@ describe('validateOnboardRequest: CSV', () => {
 
   it('numbers rows as CSV lines (header = line 1) and names fields by column', () => {
     expect(issuesOf(csvReq(fixture('bad-rows.csv')))).toEqual([
-      'row 3, field Symbol: "1BAD" is not a ticker: 1-15 characters, a letter first, then letters, digits, "." or "-"',
+      'row 3, field Symbol: "1BAD" is not a ticker: 1-15 ASCII characters, a letter first, then letters, digits, "." or "-"',
       'row 3, field Quantity: must not be 0 (negative means short)',
       'row 3, field Entry Price Per Share: must be positive, got -3',
       'row 3, field Entry Date: 2024-02-30 is not a calendar date',

@@ -83,7 +83,7 @@ describe('portfolio.onboard refuses bad input and writes nothing', () => {
   it('lists every bad row of a CSV in one error, with data.issues', async () => {
     const err = await expectError(caller(userToken).portfolio.onboard({ name: 'p', equityBalance: 1000, csv: fixture('bad-rows.csv') }));
     expect(err.message.split('\n').slice(1)).toEqual([
-      'row 3, field Symbol: "1BAD" is not a ticker: 1-15 characters, a letter first, then letters, digits, "." or "-"',
+      'row 3, field Symbol: "1BAD" is not a ticker: 1-15 ASCII characters, a letter first, then letters, digits, "." or "-"',
       'row 3, field Quantity: must not be 0 (negative means short)',
       'row 3, field Entry Price Per Share: must be positive, got -3',
       'row 3, field Entry Date: 2024-02-30 is not a calendar date',
