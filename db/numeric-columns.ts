@@ -25,7 +25,7 @@ export const NUMERIC_COLUMNS = {
 
 /** Every money column a run writes for a portfolio: all numeric(20,2). */
 export const SNAPSHOT_MONEY_COLUMNS: readonly NumericColumn[] = [
-  ...['total_value', 'cash_value', 'long_value', 'short_value', 'gross_exposure', 'net_exposure', 'daily_pnl', 'cumulative_pnl'].map((c) =>
+  ...['total_value', 'cash_value', 'long_value', 'short_value', 'gross_exposure', 'net_exposure', 'daily_pnl', 'cumulative_pnl', 'daily_dividend_pnl', 'cumulative_dividend_pnl'].map((c) =>
     numeric('portfolio_snapshots', c, 20, 2),
   ),
   numeric('position_factor_exposures', 'exposure_dollar', 20, 2),

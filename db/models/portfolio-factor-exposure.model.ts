@@ -10,6 +10,8 @@ export interface PortfolioExposureWrite {
   date: IsoDate;
   exposureValue: number | null;
   exposureDollar: number;
+  /** Share of the gross exposure of held public positions that had a beta for this factor (0..1). */
+  coverage: number | null;
 }
 
 /** One factor exposure of a portfolio on a date, as the API returns it. */
@@ -19,6 +21,7 @@ export interface PortfolioExposureView {
   displayOrder: number;
   exposureValue: number | null;
   exposureDollar: number;
+  coverage: number | null;
 }
 
 const EXPOSURES: BulkUpsertSpec = {
@@ -28,6 +31,7 @@ const EXPOSURES: BulkUpsertSpec = {
     { name: 'calculation_date', type: 'date' },
     { name: 'exposure_value', type: 'numeric' },
     { name: 'exposure_dollar', type: 'numeric' },
+    { name: 'coverage', type: 'numeric' },
   ],
   key: ['portfolio_id', 'factor_id', 'calculation_date'],
   touch: 'updated_at = now()',
@@ -43,6 +47,7 @@ export class PortfolioFactorExposureModel extends BaseModel {
   calculation_date!: IsoDate;
   exposure_value!: number | null;
   exposure_dollar!: number;
+  coverage!: number | null;
   portfolio?: PortfolioModel;
   factor?: FactorDefinitionModel;
 
@@ -63,6 +68,7 @@ export class PortfolioFactorExposureModel extends BaseModel {
         calculation_date: r.date,
         exposure_value: r.exposureValue,
         exposure_dollar: r.exposureDollar,
+        coverage: r.coverage,
       })),
     );
   }
@@ -94,6 +100,7 @@ export class PortfolioFactorExposureModel extends BaseModel {
         'factor.display_order as displayOrder',
         'factor_exposures.exposure_value as exposureValue',
         'factor_exposures.exposure_dollar as exposureDollar',
+        'factor_exposures.coverage as coverage',
       )
       .where({ 'factor_exposures.portfolio_id': portfolioId, 'factor_exposures.calculation_date': date })
       .orderBy('factor.display_order')

@@ -14,10 +14,18 @@ export interface SnapshotFigures {
   dailyPnl: number;
   dailyReturn: number;
   cumulativePnl: number;
+  /** Cash dividends earned (paid by shorts) on the day; part of dailyPnl. */
+  dailyDividendPnl: number;
+  /** Running sum of dailyDividendPnl; part of cumulativePnl. */
+  cumulativeDividendPnl: number;
   numPositions: number;
   numLong: number;
   numShort: number;
   betaMarket: number | null;
+  /** Share of the gross exposure of held public positions that had a market beta (0..1); null when nothing is held. */
+  betaMarketCoverage: number | null;
+  /** Trading days since the oldest close any held position was valued at (0: every close is of the day). */
+  maxStaleDays: number;
   realizedVolatility21d: number | null;
   realizedVolatility63d: number | null;
   isComplete: boolean;
@@ -48,6 +56,7 @@ export interface PriorSnapshotState {
   date: IsoDate;
   equity: number;
   cumulativePnl: number;
+  cumulativeDividendPnl: number;
   /** Up to the last 62 daily returns before and including `date`, oldest first. */
   recentDailyReturns: number[];
 }
@@ -63,10 +72,14 @@ const FIGURE_COLUMNS: readonly (readonly [string, keyof SnapshotFigures, 'numeri
   ['daily_pnl', 'dailyPnl', 'numeric'],
   ['daily_return', 'dailyReturn', 'numeric'],
   ['cumulative_pnl', 'cumulativePnl', 'numeric'],
+  ['daily_dividend_pnl', 'dailyDividendPnl', 'numeric'],
+  ['cumulative_dividend_pnl', 'cumulativeDividendPnl', 'numeric'],
   ['num_positions', 'numPositions', 'int'],
   ['num_long', 'numLong', 'int'],
   ['num_short', 'numShort', 'int'],
   ['beta_market', 'betaMarket', 'numeric'],
+  ['beta_market_coverage', 'betaMarketCoverage', 'numeric'],
+  ['max_stale_days', 'maxStaleDays', 'int'],
   ['realized_volatility_21d', 'realizedVolatility21d', 'numeric'],
   ['realized_volatility_63d', 'realizedVolatility63d', 'numeric'],
   ['is_complete', 'isComplete', 'bool'],
@@ -103,10 +116,14 @@ export class PortfolioSnapshotModel extends BaseModel {
   daily_pnl!: number;
   daily_return!: number;
   cumulative_pnl!: number;
+  daily_dividend_pnl!: number;
+  cumulative_dividend_pnl!: number;
   num_positions!: number;
   num_long!: number;
   num_short!: number;
   beta_market!: number | null;
+  beta_market_coverage!: number | null;
+  max_stale_days!: number;
   realized_volatility_21d!: number | null;
   realized_volatility_63d!: number | null;
   is_complete!: boolean;
@@ -189,11 +206,13 @@ export class PortfolioSnapshotModel extends BaseModel {
   static async priorStates(db: Db, requests: readonly { portfolioId: string; date: IsoDate }[]): Promise<Map<string, PriorSnapshotState>> {
     const out = new Map<string, PriorSnapshotState>();
     if (requests.length === 0) return out;
-    const r = await db.raw<{ rows: { portfolio_id: string; snapshot_date: string; total_value: number; cumulative_pnl: number; daily_return: number }[] }>(
-      `SELECT q.pid AS portfolio_id, s.snapshot_date::text AS snapshot_date, s.total_value, s.cumulative_pnl, s.daily_return
+    const r = await db.raw<{
+      rows: { portfolio_id: string; snapshot_date: string; total_value: number; cumulative_pnl: number; cumulative_dividend_pnl: number; daily_return: number }[];
+    }>(
+      `SELECT q.pid AS portfolio_id, s.snapshot_date::text AS snapshot_date, s.total_value, s.cumulative_pnl, s.cumulative_dividend_pnl, s.daily_return
          FROM unnest(?::uuid[], ?::date[]) AS q(pid, d)
          CROSS JOIN LATERAL (
-           SELECT snapshot_date, total_value, cumulative_pnl, daily_return FROM portfolio_snapshots
+           SELECT snapshot_date, total_value, cumulative_pnl, cumulative_dividend_pnl, daily_return FROM portfolio_snapshots
             WHERE portfolio_id = q.pid AND snapshot_date < q.d ORDER BY snapshot_date DESC LIMIT ${PRIOR_RETURNS}
          ) s
         ORDER BY q.pid, s.snapshot_date`,
@@ -211,6 +230,7 @@ export class PortfolioSnapshotModel extends BaseModel {
         date: last.snapshot_date,
         equity: last.total_value,
         cumulativePnl: last.cumulative_pnl,
+        cumulativeDividendPnl: last.cumulative_dividend_pnl,
         recentDailyReturns: rows.map((x) => x.daily_return),
       });
     }

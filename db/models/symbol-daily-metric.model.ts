@@ -14,6 +14,13 @@ export interface SymbolMetricsWrite {
   return1m: number | null;
   return3m: number | null;
   return1y: number | null;
+  /** Total returns (dividends reinvested) over the same periods. */
+  totalReturn1d: number | null;
+  totalReturnMtd: number | null;
+  totalReturnYtd: number | null;
+  totalReturn1m: number | null;
+  totalReturn3m: number | null;
+  totalReturn1y: number | null;
 }
 
 const METRICS: BulkUpsertSpec = {
@@ -27,12 +34,18 @@ const METRICS: BulkUpsertSpec = {
     { name: 'return_1m', type: 'numeric' },
     { name: 'return_3m', type: 'numeric' },
     { name: 'return_1y', type: 'numeric' },
+    { name: 'total_return_1d', type: 'numeric' },
+    { name: 'total_return_mtd', type: 'numeric' },
+    { name: 'total_return_ytd', type: 'numeric' },
+    { name: 'total_return_1m', type: 'numeric' },
+    { name: 'total_return_3m', type: 'numeric' },
+    { name: 'total_return_1y', type: 'numeric' },
   ],
   key: ['symbol', 'metrics_date'],
   touch: 'updated_at = now()',
 };
 
-/** `symbol_daily_metrics`: price and period returns per symbol and date. */
+/** `symbol_daily_metrics`: price (as traded) and period price and total returns per symbol and date. */
 export class SymbolDailyMetricModel extends BaseModel {
   static override tableName = 'symbol_daily_metrics';
   static override idColumn = ['symbol', 'metrics_date'];
@@ -45,6 +58,12 @@ export class SymbolDailyMetricModel extends BaseModel {
   return_1m!: number | null;
   return_3m!: number | null;
   return_1y!: number | null;
+  total_return_1d!: number | null;
+  total_return_mtd!: number | null;
+  total_return_ytd!: number | null;
+  total_return_1m!: number | null;
+  total_return_3m!: number | null;
+  total_return_1y!: number | null;
   instrument?: SymbolModel;
 
   static override get relationMappings(): RelationMappings {
@@ -67,6 +86,12 @@ export class SymbolDailyMetricModel extends BaseModel {
         return_1m: m.return1m,
         return_3m: m.return3m,
         return_1y: m.return1y,
+        total_return_1d: m.totalReturn1d,
+        total_return_mtd: m.totalReturnMtd,
+        total_return_ytd: m.totalReturnYtd,
+        total_return_1m: m.totalReturn1m,
+        total_return_3m: m.totalReturn3m,
+        total_return_1y: m.totalReturn1y,
       })),
     );
   }

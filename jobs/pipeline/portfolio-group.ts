@@ -116,15 +116,14 @@ function computeRows(
   const { firstDate, prior } = rollForwardStart(wanted, priorIn, plan.inception);
   const dates = tradingDaysBetween(firstDate, target);
 
-  // Corporate actions are not loaded here yet: every series is passed with none, so no dividend P&L
-  // exists and the stored snapshots' cumulative dividend P&L is 0.
+  // Corporate actions are not loaded here yet: every series is passed with none.
   const histories: Record<string, SymbolHistory> = {};
   for (const p of plan.positions) histories[p.symbol] = { closes: inputs.closes.get(p.symbol) ?? [], actions: NO_CORPORATE_ACTIONS };
   const results = computePortfolioDays({
     portfolio: { equityBalance: plan.equityBalance },
     positions: plan.positions,
     dates,
-    prior: prior === null ? null : { ...prior, cumulativeDividendPnl: 0 },
+    prior,
     histories,
     betas: inputs.betas,
   });
@@ -145,6 +144,7 @@ function computeRows(
       portfolioId: plan.id,
       date: r.date,
       ...r.snapshot,
+      maxStaleDays: r.maxStaleDays,
       isComplete: r.snapshot.isComplete || (unpriced.length > 0 && retryable.length === 0),
       warnings: r.warnings.filter((w) => w.code !== 'missing_beta').slice(0, 20),
       runId,
@@ -166,6 +166,7 @@ function computeRows(
       date: r.date,
       exposureValue: e.exposureValue,
       exposureDollar: e.exposureDollar,
+      coverage: e.coverage,
     })),
   );
   return { plan, firstDate, dates: dates.length, snapshots, positionRows, portfolioRows, warnings: [...warnings.values()] };

@@ -24,10 +24,14 @@ const snapshot = (portfolioId: string, date: string, totalValue: number) => ({
   dailyPnl: 5,
   dailyReturn: 0.005,
   cumulativePnl: 5,
+  dailyDividendPnl: 0,
+  cumulativeDividendPnl: 0,
   numPositions: 2,
   numLong: 1,
   numShort: 1,
   betaMarket: 1.1,
+  betaMarketCoverage: 1,
+  maxStaleDays: 0,
   realizedVolatility21d: null,
   realizedVolatility63d: null,
   isComplete: true,
@@ -119,7 +123,7 @@ describe('models', () => {
       { positionId: spy.id, factorId: ids.get('Market Beta')!, date: '2024-02-02', betaValue: 1, exposureDollar: 1500 },
     ]);
     await PortfolioFactorExposureModel.upsertMany(db.knex, [
-      { portfolioId, factorId: ids.get('Market Beta')!, date: '2024-02-02', exposureValue: 0.03, exposureDollar: 1500 },
+      { portfolioId, factorId: ids.get('Market Beta')!, date: '2024-02-02', exposureValue: 0.03, exposureDollar: 1500, coverage: 0.75 },
     ]);
     expect(await PositionFactorExposureModel.ofPortfolioOn(db.knex, portfolioId, '2024-02-02')).toEqual([
       { positionId: spy.id, symbol: 'SPY', quantity: 3, factorId: 1, factorName: 'Market Beta', betaValue: 1, exposureDollar: 1500 },
