@@ -87,7 +87,10 @@ export async function planPortfolios(db: Db, input: PlanInput, ids?: readonly st
     if (firstDate !== undefined) withWork.push({ p, firstDate });
   }
   const workIds = withWork.map((w) => w.p.id);
-  const [positions, fees, flows] = await Promise.all([PositionModel.liveOf(db, workIds), TradeModel.feesOf(db, workIds), CashFlowModel.flowsOf(db, workIds)]);
+  // One after the other: `db` may be a transaction, which runs one statement at a time.
+  const positions = await PositionModel.liveOf(db, workIds);
+  const fees = await TradeModel.feesOf(db, workIds);
+  const flows = await CashFlowModel.flowsOf(db, workIds);
   const portfolios = withWork.map(({ p, firstDate }) => ({
     id: p.id,
     equityBalance: p.equityBalance,
