@@ -201,6 +201,7 @@ async function startDates(
  * so a change committed before this point is in this run's numbers.
  */
 async function currentPlans(
+  db: Db,
   trx: Db,
   plans: readonly PortfolioPlan[],
   target: IsoDate,
@@ -223,7 +224,8 @@ async function currentPlans(
     const found = new Set(fresh.map((p) => p.id));
     for (const id of stale) if (!found.has(id)) gone.push(id);
     for (const p of fresh) {
-      own.set(p.id, await loadAnalyticsInputs(trx, [p], target, undefined));
+      // Market data is not part of a change: it is read outside the transaction.
+      own.set(p.id, await loadAnalyticsInputs(db, [p], target, undefined));
       kept.push(p);
     }
   }
@@ -271,7 +273,7 @@ async function analysePortfolioGroup(
       trx,
       plans.map((p) => p.id),
     );
-    const current = await currentPlans(trx, plans, target, force, inputs, changes);
+    const current = await currentPlans(db, trx, plans, target, force, inputs, changes);
     const start = await startDates(trx, current.plans, target, force, changes);
     const outcomes: PortfolioOutcome[] = [...current.gone.map(noWork), ...current.plans.filter((p) => !start.has(p.id)).map((p) => noWork(p.id))];
     const failed: PortfolioFailure[] = [];
