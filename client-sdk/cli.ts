@@ -167,6 +167,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   token: ['json'],
 };
 
+/** Stands for the minus sign of a negative number while options are parsed. */
+const NEGATIVE_MARK = 'neg\u0000';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function positiveInt(v: string | undefined, flag: string, max: number): number | undefined {
@@ -178,13 +181,16 @@ function positiveInt(v: string | undefined, flag: string, max: number): number |
 /** Parses argv (without node and the script) into a command, or throws a UsageError saying what is wrong. */
 export function parseCommand(argv: readonly string[]): Command {
   let parsed;
+  // A negative number ("trade p1 AAPL -5 190") is an argument, not an option.
+  const negative = /^-(\d|\.\d)/;
+  const unmark = (a: string): string => (a.startsWith(NEGATIVE_MARK) ? `-${a.slice(NEGATIVE_MARK.length)}` : a);
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv.map((a) => (negative.test(a) ? `${NEGATIVE_MARK}${a.slice(1)}` : a)), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message.replace(/\. To specify a positional argument.*$/s, '') : String(err));
   }
-  const { values: v, positionals } = parsed;
-  const [cmd, ...rest] = positionals;
+  const v = Object.fromEntries(Object.entries(parsed.values).map(([k, x]) => [k, typeof x === 'string' ? unmark(x) : x])) as typeof parsed.values;
+  const [cmd, ...rest] = parsed.positionals.map(unmark);
   if (v.help || (cmd === undefined && !v.version) || cmd === 'help') return { kind: 'help' };
   if (v.version) {
     if (cmd !== undefined) throw new UsageError('--version takes no command');
@@ -236,6 +242,7 @@ export function parseCommand(argv: readonly string[]): Command {
       extra(0);
       return { kind: 'history', ...(v.portfolio ? { portfolioId: v.portfolio } : {}), limit: positiveInt(v.limit, 'limit', 200) ?? 20, json };
     case 'portfolio': {
+      if (v['idempotency-key'] && rest[0] !== 'delete') throw new UsageError('Option --idempotency-key applies to "portfolio delete" only');
       if (rest[0] === 'list') {
         if (rest.length > 1) throw new UsageError(`Unexpected argument ${JSON.stringify(rest[1])} for "portfolio list"`);
         return { kind: 'portfolio-list', json };
@@ -252,7 +259,6 @@ export function parseCommand(argv: readonly string[]): Command {
         if (rest.length > 2) throw new UsageError(`Unexpected argument ${JSON.stringify(rest[2])} for "portfolio delete"`);
         return { kind: 'portfolio-delete', portfolioId, ...(v['idempotency-key'] ? { idempotencyKey: v['idempotency-key'] } : {}), json };
       }
-      if (v['idempotency-key']) throw new UsageError('Option --idempotency-key applies to "portfolio delete" only');
       throw new UsageError('usage: portfolio-batch portfolio list | portfolio get <portfolioId> | portfolio delete <portfolioId>');
     }
     case 'trade': {

@@ -3,11 +3,16 @@
  * every change is recomputed by a settings run from its date only, earlier snapshots stay exactly
  * as they were, bad input names its field and writes nothing, idempotency keys replay or conflict.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, describeError, waitForRun, type PortfolioBatchClient } from '../../../../../client-sdk/index.js';
 import { addTradingDays, tradingDaysBetween } from '../../../../../jobs/calc/trading-calendar.js';
+import { runCli } from '../../../../../client-sdk/cli.js';
 import { createApiServer, type ApiServer } from '../../../../../server/main.js';
+import { sink } from '../../../../helpers/cli.js';
 import { startTestStack, TEST_TARGET, type TestStack } from '../../../../helpers/stack.js';
 
 const ADMIN = 'test-admin-token-0123456789';
@@ -22,6 +27,8 @@ let ada: PortfolioBatchClient;
 let bob: PortfolioBatchClient;
 let knex: Knex;
 let portfolioId = '';
+let otherId = '';
+let adaToken = '';
 
 async function failure(p: Promise<unknown>): Promise<ReturnType<typeof describeError>> {
   try {
@@ -55,7 +62,8 @@ beforeAll(async () => {
   knex = stack.container.knex;
   api = await createApiServer(stack.container, { port: 0, host: '127.0.0.1', drainMs: 2_000 });
   admin = createClient({ url: api.url, token: ADMIN });
-  ada = createClient({ url: api.url, token: (await admin.user.create.mutate({ email: 'ada@example.com' })).token });
+  adaToken = (await admin.user.create.mutate({ email: 'ada@example.com' })).token;
+  ada = createClient({ url: api.url, token: adaToken });
   bob = createClient({ url: api.url, token: (await admin.user.create.mutate({ email: 'bob@example.com' })).token });
   const positions = SYMBOLS.map((symbol, i) => ({ symbol, quantity: 10 + i, entryPrice: 100, entryDate: addTradingDays(INCEPTION, i) }));
   const res = await ada.portfolio.onboard.mutate({ name: 'Twenty', equityBalance: 1_000_000, positions, idempotencyKey: 'onboard-20' });
@@ -243,6 +251,7 @@ describe('corrections, idempotency and bad input', () => {
 describe('rename and delete', () => {
   it('renames, refusing a name the owner already uses', async () => {
     const other = await ada.portfolio.onboard.mutate({ name: 'Other', equityBalance: 1_000, positions: [{ symbol: 'KO', quantity: 1, entryPrice: 60, entryDate: back(5) }] });
+    otherId = other.portfolioId;
     await settle(other.runId);
     expect((await failure(ada.portfolio.rename.mutate({ portfolioId, name: 'Other' }))).code).toBe('CONFLICT');
     expect(await ada.portfolio.rename.mutate({ portfolioId, name: 'Renamed' })).toMatchObject({ name: 'Renamed', runId: null });
@@ -262,4 +271,46 @@ describe('rename and delete', () => {
     expect(run.counters.portfolios).toBe(1);
     expect((await snapshotRows(portfolioId)).size).toBe(snapshotsBefore);
   }, 180_000);
+});
+
+describe('the CLI commands over HTTP', () => {
+  async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    const out = sink();
+    const err = sink();
+    const code = await runCli(argv, { stdout: out.stream, stderr: err.stream, url: api.url, token: adaToken });
+    return { code, out: out.text(), err: err.text() };
+  }
+
+  it('trade, cash, positions, import-trades and portfolio delete', async () => {
+    const trade = await cli('trade', otherId, 'KO', '3', '61', '--date', back(3), '--fees', '1', '--idempotency-key', 'cli-trade', '--wait', '--json');
+    expect(trade.code).toBe(0);
+    expect(JSON.parse(trade.out.split('\n')[0]!)).toMatchObject({ lotsClosed: 0, affectedFrom: back(3), replayed: false });
+    const refused = await cli('trade', otherId, 'KO', '-50', '61', '--date', back(2));
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/field quantity: sells 50 shares but only 4 are held/);
+
+    const cash = await cli('cash', otherId, 'contribution', '250', '--date', back(2), '--note', 'top-up');
+    expect(cash).toMatchObject({ code: 0, out: expect.stringMatching(/^contribution .* recorded; recomputing from/) as string });
+
+    const dir = mkdtempSync(join(tmpdir(), 'trades-'));
+    const file = join(dir, 'trades.csv');
+    writeFileSync(file, `Date,Symbol,Quantity,Price\n${back(1)},KO,-2,62\n`);
+    const imported = await cli('import-trades', file, '--portfolio', otherId, '--wait');
+    expect(imported.code).toBe(0);
+    // FIFO: the lot of 1 @ 60 (realized 2), then 1 of the 3 @ 61 (realized 1).
+    expect(imported.out).toMatch(/1 trades imported, realized 3;/);
+
+    const positions = await cli('positions', otherId);
+    expect(positions.out.trim().split('\n')).toHaveLength(3);
+    const lots = await cli('positions', otherId, '--symbol', 'KO', '--json');
+    expect((JSON.parse(lots.out) as { quantity: number; exitDate: string | null }[]).map((l) => [l.quantity, l.exitDate])).toEqual([
+      [1, back(1)],
+      [2, null],
+      [1, back(1)],
+    ]);
+
+    const del = await cli('portfolio', 'delete', otherId);
+    expect(del).toMatchObject({ code: 0, out: expect.stringContaining('deleted') as string });
+    expect((await cli('positions', otherId)).code).toBe(5);
+  }, 120_000);
 });
