@@ -26,7 +26,7 @@ import type { Access, Viewer } from './access.js';
 import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from './errors.js';
 import { checkDate, decimalDigits, parseCsvRecords, parseNumber, validatePosition, ONBOARD_LIMITS, SYMBOL_PATTERN, type RawPosition } from './onboard-validation.js';
 import type { RunControlService } from './run-control.service.js';
-import { controlCharacterProblem, unsafeTextProblem } from './text-input.js';
+import { asciiUpper, controlCharacterProblem, unsafeTextProblem } from './text-input.js';
 
 export const LIFECYCLE_LIMITS = { maxImportRows: 5_000, maxFees: 1e9, maxCashFlow: 1e12, maxNoteLength: 200, maxListRows: 10_000 } as const;
 
@@ -435,7 +435,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps): LifecycleSer
 
     async lots(viewer, q) {
       await access.assertPortfolioVisible(viewer, q.portfolioId);
-      const symbol = typeof q.symbol === 'string' ? q.symbol.trim().toUpperCase() : '';
+      const symbol = typeof q.symbol === 'string' ? asciiUpper(q.symbol.trim()) : '';
       if (!SYMBOL_PATTERN.test(symbol)) throw new ValidationError([{ field: 'symbol', message: `${JSON.stringify(q.symbol.slice(0, 40))} is not a ticker` }]);
       return PositionModel.lotsOf(knex, q.portfolioId, symbol);
     },
