@@ -110,6 +110,22 @@ describe('a change racing a run', () => {
   }, 120_000);
 });
 
+describe('a portfolio deleted while a run is under way', () => {
+  it('drops out of that run at once: nothing is written for it', async () => {
+    const knex = stack.container.knex;
+    const lifecycle = stack.container.services.lifecycle;
+    const change = await lifecycle.cashFlow(actor(), { portfolioId, type: 'contribution', amount: 100, date: back(3) });
+    const [plan] = (await planPortfolios(knex, { portfolioId: null, target: TEST_TARGET, from: null, force: false }, [portfolioId])).portfolios;
+    expect(plan?.firstDate).toBe(back(3));
+    await lifecycle.deletePortfolio(actor(), { portfolioId });
+    const before = (await knex('portfolio_snapshots').where({ portfolio_id: portfolioId }).select('snapshot_date', 'updated_at', 'daily_capital_flow')) as unknown[];
+    const inputs = await loadAnalyticsInputs(knex, [plan!], TEST_TARGET, undefined);
+    const result = await analyseGroupOrEach(knex, stack.container.logger, [plan!], TEST_TARGET, false, inputs, change.runId!);
+    expect(result.outcomes).toEqual([expect.objectContaining({ portfolioId, skipped: true, snapshots: 0 })]);
+    expect(await knex('portfolio_snapshots').where({ portfolio_id: portfolioId }).select('snapshot_date', 'updated_at', 'daily_capital_flow')).toEqual(before);
+  });
+});
+
 function first<T extends { id: string }>(rows: T[], pick: (r: T) => boolean): string {
   return rows.find(pick)!.id;
 }
