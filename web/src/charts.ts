@@ -38,6 +38,9 @@ function frame(id: string, label: string, desc: string, min: number, max: number
     'data-min': min,
     'data-max': max,
     'data-count': points.length,
+    // The y scale: value max at y = data-plot-top, min at y = data-plot-bottom.
+    'data-plot-top': CHART.top,
+    'data-plot-bottom': CHART.height - CHART.bottom,
     class: 'chart',
     id,
   });

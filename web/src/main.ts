@@ -61,6 +61,7 @@ async function route(): Promise<void> {
   const top = document.getElementById('top')!;
   cleanup?.();
   cleanup = undefined;
+  if (takeTokenFromUrl()) me = null;
   const hash = location.hash || '#/portfolios';
   const title = (text: string): HTMLElement => {
     document.title = `${text} · portfolio-batch`;
@@ -109,12 +110,16 @@ async function route(): Promise<void> {
   }
 }
 
-function start(): void {
+/** A /#token=… link signs in; the token leaves the address bar (and the history) at once. */
+function takeTokenFromUrl(): boolean {
   const m = /^#token=([^&]+)/.exec(location.hash);
-  if (m) {
-    tokenStore.set(decodeURIComponent(m[1]!));
-    history.replaceState(null, '', `${location.pathname}#/portfolios`);
-  }
+  if (!m) return false;
+  tokenStore.set(decodeURIComponent(m[1]!));
+  history.replaceState(null, '', `${location.pathname}#/portfolios`);
+  return true;
+}
+
+function start(): void {
   window.addEventListener('hashchange', () => void route());
   void route();
 }
