@@ -49,7 +49,7 @@ export function watchRun(runId: string, onUpdate: (s: RunStatusView, mode: Watch
 
   const subscribe = (): void => {
     const client = createTRPCUntypedClient<AppRouter>({
-      links: [httpSubscriptionLink({ url: TRPC_URL, transformer: superjson, connectionParams: () => ({ token: tokenStore.get() ?? '' }) })],
+      links: [httpSubscriptionLink({ url: TRPC_URL, transformer: superjson, connectionParams: () => ({ token: tokenStore.get() ?? '' }) /* EventSource cannot send headers */ })],
     });
     let seen = false;
     const fallback = (): void => {

@@ -45,14 +45,17 @@ function render(title: string, data: unknown): HTMLElement {
 
 /** A section that fills itself in when the procedure exists. */
 export function optionalPanel(p: OptionalPanel): HTMLElement {
-  const section = h('section', { class: 'optional', 'data-procedure': p.path, hidden: true }, h('h2', {}, p.title));
+  // data-state: pending, then absent (no such procedure), shown or error.
+  const section = h('section', { class: 'optional', 'data-procedure': p.path, 'data-state': 'pending', hidden: true }, h('h2', {}, p.title));
   optionalQuery(p.path, p.input).then(
     (data) => {
+      section.dataset.state = data === undefined ? 'absent' : 'shown';
       if (data === undefined) return;
       section.hidden = false;
       section.append(render(p.title, data));
     },
     (err: unknown) => {
+      section.dataset.state = 'error';
       section.hidden = false;
       section.append(h('p', { class: 'error' }, `Could not load: ${describeError(err).message}`));
     },
@@ -68,5 +71,47 @@ export const portfolioPanels = (portfolioId: string): OptionalPanel[] => [
   { title: 'Cash flows', path: 'portfolio.cashFlows', input: { portfolioId } },
 ];
 
-/** On the admin page: live workers. */
-export const adminPanels = (): OptionalPanel[] => [{ title: 'Workers', path: 'batch.workers', input: {} }];
+/** Live workers as `/readyz` lists them (`workers: { live, list }`), when the server reports them. */
+interface ReadyWorkers {
+  live: number;
+  list: { id: string; host: string; pid: number; startedAt: string; lastBeatAt: string; runningJobs: number; concurrency: number }[];
+}
+
+/** On the admin page: live workers, from the readiness probe; hidden when the server does not list them. */
+export function workersPanel(): HTMLElement {
+  const section = h('section', { class: 'optional', id: 'workers', 'data-state': 'pending', hidden: true }, h('h2', {}, 'Workers'));
+  fetch('/readyz')
+    .then((r) => r.json() as Promise<{ status?: string; workers?: ReadyWorkers }>)
+    .then(
+      (ready) => {
+        section.dataset.state = ready.workers ? 'shown' : 'absent';
+        if (!ready.workers) return;
+        section.hidden = false;
+        const w = ready.workers;
+        section.append(
+          h('p', {}, `${w.live} live worker${w.live === 1 ? '' : 's'}${w.live === 0 ? ': queued runs wait until a worker process runs (npm run worker)' : ''}. API: ${ready.status ?? '—'}.`),
+          w.list.length
+            ? h(
+                'table',
+                {},
+                h('caption', {}, 'Live workers'),
+                h('thead', {}, h('tr', {}, ['host', 'pid', 'started', 'last beat', 'jobs running / concurrency'].map((c) => h('th', { scope: 'col' }, c)))),
+                h('tbody', {}, w.list.map((x) => h('tr', {}, [x.host, String(x.pid), x.startedAt, x.lastBeatAt, `${x.runningJobs} / ${x.concurrency}`].map((c) => h('td', {}, c))))),
+              )
+            : '',
+        );
+      },
+      (err: unknown) => {
+        section.dataset.state = 'error';
+        section.hidden = false;
+        section.append(h('p', { class: 'error' }, `Could not read the workers: ${err instanceof Error ? err.message : String(err)}`));
+      },
+    );
+  return section;
+}
+
+/** Why an active run is not moving, when the server says so (`workers.note` of a run's view). */
+export function workersNote(view: object): string | null {
+  const w = (view as { workers?: { live: number; note: string | null } }).workers;
+  return w?.note ?? null;
+}

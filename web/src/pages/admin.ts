@@ -2,7 +2,7 @@ import type { RunStatusView } from '../../../client-sdk/types.js';
 import { api, describeError } from '../api.js';
 import { h, mount, seconds, statusBadge, table, when } from '../dom.js';
 import type { Page } from '../main.js';
-import { adminPanels, optionalPanel } from '../optional.js';
+import { workersPanel } from '../optional.js';
 
 const STATUSES = ['queued', 'running', 'completed', 'partial', 'failed'];
 const SOURCES = ['cron', 'onboarding', 'admin', 'settings'];
@@ -107,7 +107,7 @@ export const adminPage: Page = async ({ main, title, me }) => {
   main.append(
     trigger,
     h('section', { 'aria-labelledby': 'history-title' }, h('h2', { id: 'history-title' }, 'Run history'), h('div', { class: 'filters', role: 'group', 'aria-label': 'Filters' }, fPf, fStatus, fSource), out, more),
-    ...adminPanels().map(optionalPanel),
+    workersPanel(),
   );
   await load(true);
 };

@@ -3,6 +3,7 @@ import { describeError } from '../api.js';
 import { h, mount, seconds, statusBadge, table, when } from '../dom.js';
 import { watchRun, POLL_MS, type WatchMode } from '../live.js';
 import type { Page } from '../main.js';
+import { workersNote } from '../optional.js';
 
 const PHASES = ['market_data', 'symbol_factors', 'symbol_metrics', 'portfolio_analytics'] as const;
 
@@ -20,6 +21,7 @@ function view(s: RunStatusView, mode: WatchMode): HTMLElement[] {
       s.currentPhase && !terminal ? ` · phase ${s.currentPhase}` : '',
       !terminal ? ` · ETA ${seconds(s.etaSeconds)}` : s.finishedAt ? ` · finished ${when(s.finishedAt)}` : '',
     ),
+    workersNote(s) && !terminal ? h('p', { role: 'status', id: 'run-workers' }, `⚠ ${workersNote(s)}`) : h('span'),
     h('p', {}, h('label', { for: 'run-progress' }, `Progress ${pct} %`), ' ', h('progress', { id: 'run-progress', max: 100, value: pct }, `${pct} %`)),
     table(
       'Phases',
