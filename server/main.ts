@@ -132,7 +132,7 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
       return;
     }
     if (web.handle(req, res)) return;
-    sendJson(res, 404, { error: `No route ${req.method ?? 'GET'} ${path}; the API is at /trpc/<procedure>, the web console at /, probes at /healthz and /readyz` });
+    sendJson(res, 404, { error: `No route ${req.method ?? 'GET'} ${path}; the API is at /trpc/<procedure>, probes at /healthz and /readyz` });
   });
   // Pollers reuse connections; keep them a little longer than the 2 s polling interval.
   server.keepAliveTimeout = 10_000;

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type PortfolioBatchClient } from '../../../client-sdk/index.js';
 import { createApiServer, type ApiServer } from '../../../server/main.js';
+import { appRouter } from '../../../server/trpc/routers/_app.router.js';
 import { CHROMIUM_PATH, hasChromium, launchBrowser, type Browser } from '../../helpers/browser.js';
 import { rowCounts } from '../../helpers/db.js';
 import { startTestStack, type TestStack } from '../../helpers/stack.js';
@@ -96,6 +97,9 @@ describe.runIf(hasChromium)(`web console in Chromium (${CHROMIUM_PATH})`, () => 
     expect(await page.locator('#run-progress').getAttribute('value')).toBe('100');
     expect(await page.locator('#run-phases').textContent()).toContain('portfolio_analytics');
     expect(await page.locator('#run-vendor').textContent()).toContain(`Vendor calls ${run!.counters.vendorCalls}`);
+    // Live through the batch.watch subscription where the server has it, else polling batch.status.
+    const watchable = Object.keys(appRouter._def.procedures).includes('batch.watch');
+    expect(await page.locator('#run p.hint').textContent()).toBe(watchable ? 'Live updates (subscription).' : 'Updated every 2 s.');
     await browser.screenshot('run');
     portfolioId = run!.portfolioId!;
   });
