@@ -57,26 +57,31 @@ function signOut(): void {
 }
 
 async function route(): Promise<void> {
-  const main = document.getElementById('main')!;
+  const root = document.getElementById('main')!;
   const top = document.getElementById('top')!;
+  // Each navigation draws into a fresh container: a page still loading from an earlier
+  // navigation draws into its own detached one and never into the current page.
+  const main = h('div');
+  mount(root, main);
   cleanup?.();
   cleanup = undefined;
   if (takeTokenFromUrl()) me = null;
   const hash = location.hash || '#/portfolios';
   const title = (text: string): HTMLElement => {
-    document.title = `${text} · portfolio-batch`;
     const el = h('h1', { tabindex: '-1' }, text);
     main.prepend(el);
-    el.focus();
+    if (main.isConnected) {
+      document.title = `${text} · portfolio-batch`;
+      el.focus();
+    }
     return el;
   };
   if (!tokenStore.get() || hash === '#/signin') {
     mount(top, h('p', { class: 'brand' }, 'portfolio-batch'));
-    mount(main);
     signInPage(main, title, async () => {
       me = null;
-      location.hash = '#/portfolios';
-      await route();
+      if (location.hash === '#/portfolios') await route();
+      else location.hash = '#/portfolios'; // hashchange routes
     });
     return;
   }
@@ -94,8 +99,8 @@ async function route(): Promise<void> {
       return;
     }
   }
+  if (!main.isConnected) return; // a newer navigation took over while signing in
   mount(top, h('p', { class: 'brand' }, 'portfolio-batch'), nav(hash));
-  mount(main);
   const found = routes.map(([re, page]) => [re.exec(hash), page] as const).find(([m]) => m);
   if (!found) {
     location.hash = '#/portfolios';
@@ -103,7 +108,9 @@ async function route(): Promise<void> {
   }
   const [m, page] = found;
   try {
-    cleanup = await page({ me, main, title }, m!.slice(1));
+    const done = await page({ me, main, title }, m!.slice(1));
+    if (main.isConnected) cleanup = done;
+    else done?.(); // navigated away while loading
   } catch (err) {
     const e = describeError(err);
     main.append(h('p', { role: 'alert', class: 'error' }, e.code === 'NOT_FOUND' ? 'Not found (or not yours).' : `Error: ${e.message}`));

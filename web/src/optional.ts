@@ -13,6 +13,8 @@ export interface OptionalPanel {
   input: unknown;
 }
 
+const MAX_ROWS = 100;
+
 const cell = (v: unknown): string => {
   if (v === null || v === undefined) return '—';
   if (v instanceof Date) return v.toISOString();
@@ -29,13 +31,16 @@ function render(title: string, data: unknown): HTMLElement {
       : undefined;
   if (rows && rows.length && typeof rows[0] === 'object') {
     const cols = Object.keys(rows[0] as object).slice(0, 10);
-    return h(
+    const shown = rows.slice(-MAX_ROWS);
+    const tbl = h(
       'table',
       {},
-      h('caption', {}, title),
+      h('caption', {}, rows.length > shown.length ? `${title} (the last ${shown.length} of ${rows.length})` : title),
       h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, rows.slice(0, 200).map((r) => h('tr', {}, cols.map((c) => h('td', {}, cell((r as Record<string, unknown>)[c])))))),
+      h('tbody', {}, shown.map((r) => h('tr', {}, cols.map((c) => h('td', {}, cell((r as Record<string, unknown>)[c])))))),
     );
+    // Long lists stay folded so the page keeps its shape.
+    return shown.length > 10 ? h('details', {}, h('summary', {}, `${rows.length} rows`), h('div', { class: 'scroll' }, tbl)) : h('div', { class: 'scroll' }, tbl);
   }
   if (data && typeof data === 'object' && !Array.isArray(data)) {
     return h('dl', {}, Object.entries(data).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, cell(v))]));
