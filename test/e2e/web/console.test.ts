@@ -32,6 +32,8 @@ describe.runIf(hasChromium)(`web console in Chromium (${CHROMIUM_PATH})`, () => 
     adaToken = (await admin.user.create.mutate({ email: 'ada@example.com' })).token;
     ada = createClient({ url: api.url, token: adaToken });
     browser = await launchBrowser();
+    // The API builds the console on the first request for a page; do that here, not in the first test.
+    expect((await fetch(`${api.url}/assets/app.js`)).status).toBe(200);
   });
 
   afterAll(async () => {
