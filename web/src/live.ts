@@ -7,7 +7,7 @@
 import { createTRPCUntypedClient, httpSubscriptionLink } from '@trpc/client';
 import superjson from 'superjson';
 import type { AppRouter, RunStatusView } from '../../client-sdk/types.js';
-import { api, authHeaders, tokenStore, TRPC_URL } from './api.js';
+import { api, authHeaders, describeError, tokenStore, TRPC_URL } from './api.js';
 
 export const POLL_MS = 2_000;
 const TERMINAL = new Set(['completed', 'partial', 'failed']);
@@ -43,6 +43,7 @@ export function watchRun(runId: string, onUpdate: (s: RunStatusView, mode: Watch
       if (TERMINAL.has(s.status)) return;
     } catch (err) {
       onError(err);
+      if (describeError(err).code === 'NOT_FOUND') return; // no such run (or not the caller's): nothing to follow
     }
     if (!stopped) timer = setTimeout(() => void poll(), POLL_MS);
   };

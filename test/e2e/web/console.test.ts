@@ -150,6 +150,12 @@ describe.runIf(hasChromium)(`web console in Chromium (${CHROMIUM_PATH})`, () => 
     await browser.screenshot('portfolio');
   });
 
+  it("says so when a run does not exist (or is not the caller's)", async () => {
+    const { page } = browser;
+    await page.goto(`${api.url}/#/runs/00000000-0000-4000-8000-000000000000`);
+    await expect.poll(() => page.locator('main [role="alert"]').textContent()).toBe('Not found (or not yours).');
+  });
+
   it('admin: run history with filters, vendor calls, and a run triggered from the page', async () => {
     const { page } = browser;
     await page.goto(`${api.url}/#token=${ADMIN}`);

@@ -62,7 +62,8 @@ export const runPage: Page = async ({ main, title }, [runId]) => {
       mount(body, view(s, mode));
     },
     (e) => {
-      err.textContent = `Could not read the run: ${describeError(e).message} (retrying)`;
+      const d = describeError(e);
+      err.textContent = d.code === 'NOT_FOUND' ? 'Not found (or not yours).' : `Could not read the run: ${d.message} (retrying)`;
     },
   );
   return () => w.stop();
