@@ -1,4 +1,4 @@
-/** A few DOM helpers: the console is plain TypeScript and DOM, no framework. */
+/** A few DOM functions: the console is plain TypeScript and DOM, no framework. */
 
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined | ((ev: Event) => void)>;

@@ -1,7 +1,7 @@
 import { api, describeError, tokenStore } from '../api.js';
 import { h } from '../dom.js';
 
-/** Sign in with a token: ADMIN_TOKEN or a user token (kept in this tab's session storage only). */
+/** Sign in with a token: ADMIN_TOKEN or a user token (kept in this tab's sessionStorage only). */
 export function signInPage(main: HTMLElement, title: (t: string) => HTMLElement, done: () => Promise<void>): void {
   title('Sign in');
   const input = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', required: true, spellcheck: 'false' });
