@@ -160,6 +160,14 @@ function rollForwardStart(
   return { firstDate, prior };
 }
 
+const byHolding = (a: PortfolioPlan['positions'][number], b: PortfolioPlan['positions'][number]): number =>
+  a.symbol.localeCompare(b.symbol) ||
+  a.entryDate.localeCompare(b.entryDate) ||
+  a.quantity - b.quantity ||
+  a.entryPrice - b.entryPrice ||
+  (a.exitDate ?? '').localeCompare(b.exitDate ?? '') ||
+  a.id.localeCompare(b.id);
+
 /** The rows of one portfolio from its start to the target (pure; throws on bad input). */
 function computeRows(
   plan: PortfolioPlan,
@@ -179,7 +187,8 @@ function computeRows(
   }
   const results = computePortfolioDays({
     portfolio: { equityBalance: plan.equityBalance },
-    positions: plan.positions,
+    // A fixed order (not the ids'), so the same holdings sum to the same cents in any portfolio.
+    positions: [...plan.positions].sort(byHolding),
     dates,
     prior,
     histories,
