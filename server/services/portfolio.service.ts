@@ -12,7 +12,7 @@ import { PositionModel, type PositionView } from '../../db/models/position.model
 import { RunModel } from '../../db/models/run.model.js';
 import { SymbolModel } from '../../db/models/symbol.model.js';
 import { LONG_STALE_TRADING_DAYS } from '../../jobs/calc/portfolio-day.js';
-import { entryPriceNotices, positionNotices, type PositionNotice } from './position-notices.js';
+import { corporateActionsMet, entryPriceNotices, positionNotices, type CorporateActionMet, type PositionNotice } from './position-notices.js';
 import { nextTradingDay, nyDateOf } from '../../jobs/calc/trading-calendar.js';
 import type { IsoDate } from '../../core/dates.js';
 import type { Logger } from '../logger.js';
@@ -73,6 +73,8 @@ export interface PortfolioDetail {
   positions: PositionDetail[];
   freshness: PortfolioFreshness;
   analytics: AnalyticsStatus;
+  /** Splits and cash dividends the positions went through while held, up to the latest snapshot. */
+  corporateActions: CorporateActionMet[];
 }
 
 export interface SnapshotPage {
@@ -256,8 +258,14 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
         runs.portfolioFreshness(portfolioId),
         PortfolioSnapshotModel.latestView(knex, portfolioId),
       ]);
-      const notices = await positionNotices(knex, positions);
-      return { portfolio, positions: positions.map((p, i) => ({ ...p, notices: notices[i] ?? [] })), freshness, analytics: analyticsStatus(latest) };
+      const [notices, met] = await Promise.all([positionNotices(knex, positions), latest ? corporateActionsMet(knex, positions, latest.date) : []]);
+      return {
+        portfolio,
+        positions: positions.map((p, i) => ({ ...p, notices: notices[i] ?? [] })),
+        freshness,
+        analytics: analyticsStatus(latest),
+        corporateActions: met,
+      };
     },
 
     async snapshots(viewer, q) {

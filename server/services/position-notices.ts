@@ -8,7 +8,7 @@ import { BarModel } from '../../db/models/bar.model.js';
 import type { Db } from '../../db/models/base.model.js';
 import { SymbolProfileModel } from '../../db/models/symbol-profile.model.js';
 import { TickerChangeModel } from '../../db/models/ticker-change.model.js';
-import { NO_CORPORATE_ACTIONS } from '../../jobs/calc/corporate-actions.js';
+import { NO_CORPORATE_ACTIONS, sharesInForce } from '../../jobs/calc/corporate-actions.js';
 import { checkEntryPrice } from '../../jobs/calc/entry-price.js';
 import { loadCorporateActions } from '../../jobs/market-data/corporate-actions.js';
 
@@ -77,4 +77,47 @@ export async function positionNotices(db: Db, positions: readonly NoticeInput[])
     }
     return out;
   });
+}
+
+/** A split or cash dividend a position went through while held. */
+export interface CorporateActionMet {
+  symbol: string;
+  /** Execution date of a split, ex-date of a dividend. */
+  date: IsoDate;
+  kind: 'split' | 'dividend';
+  /** E.g. "4-for-1 split" or "dividend 0.25 per share (CD)". */
+  description: string;
+  /** Shares held after the split, or on the ex-date of the dividend. */
+  shares: number;
+  /** For dividends: the cash booked as P&L (received on a long, paid on a short). */
+  cash: number | null;
+}
+
+/** The splits and dividends the positions went through from entry to exit (or `until`), by date. */
+export async function corporateActionsMet(
+  db: Db,
+  positions: readonly (NoticeInput & { quantity: number; exitDate: IsoDate | null })[],
+  until: IsoDate,
+): Promise<CorporateActionMet[]> {
+  const pub = positions.filter((p) => p.investmentClass === 'PUBLIC');
+  const actions = await loadCorporateActions(
+    db,
+    pub.map((p) => p.symbol),
+  );
+  const out: CorporateActionMet[] = [];
+  for (const p of pub) {
+    const a = actions.get(p.symbol) ?? NO_CORPORATE_ACTIONS;
+    const end = p.exitDate !== null && p.exitDate < until ? p.exitDate : until;
+    for (const s of a.splits) {
+      if (s.date <= p.entryDate || s.date > end) continue;
+      const ratio = s.to >= s.from ? `${s.to / s.from}-for-1 split` : `1-for-${s.from / s.to} reverse split`;
+      out.push({ symbol: p.symbol, date: s.date, kind: 'split', description: ratio, shares: sharesInForce(p.quantity, p.entryDate, s.date, a), cash: null });
+    }
+    for (const d of a.dividends) {
+      if (d.exDate <= p.entryDate || d.exDate > end) continue;
+      const shares = sharesInForce(p.quantity, p.entryDate, d.exDate, a);
+      out.push({ symbol: p.symbol, date: d.exDate, kind: 'dividend', description: `dividend ${d.amount} per share (${d.type})`, shares, cash: Math.round(shares * d.amount * 100) / 100 });
+    }
+  }
+  return out.sort((x, y) => x.date.localeCompare(y.date) || x.symbol.localeCompare(y.symbol));
 }

@@ -189,6 +189,13 @@ describe('a simulated year of splits, dividends, halts and a proxy hole', () => 
     const nvda = detail.positions.find((p) => p.symbol === 'NVDA')!;
     expect(nvda.notices.map((n) => n.code)).toEqual(['entry_price_split_basis']);
     expect(detail.positions.find((p) => p.symbol === 'AAPL')!.notices).toEqual([]);
+    // The corporate actions the portfolio met, as the demo summary lists them.
+    expect(detail.corporateActions.filter((a) => a.kind === 'split').map((a) => [a.symbol, a.date, a.shares])).toEqual([
+      ['AAPL', AAPL_SPLIT, 400],
+      ['NVDA', NVDA_REVERSE, 30],
+    ]);
+    const cash = detail.corporateActions.filter((a) => a.kind === 'dividend').reduce((c, a) => c + (a.cash ?? 0), 0);
+    expect(cash).toBeCloseTo(byDate.get(TEST_TARGET)!.cumulative_dividend_pnl, 2);
   });
 
   it('a split announced later changes no stored bar, and the next run gives the rows of a fresh onboarding', async () => {
