@@ -177,6 +177,14 @@ describe('a simulated year of splits, dividends, halts and a proxy hole', () => 
     expect(byDate.get(tradingDayOnOrAfter('2026-09-15'))!.daily_dividend_pnl).toBeCloseTo(30 * 1.5, 2);
   });
 
+  it('computes symbol returns on split-adjusted prices (the 4-for-1 split is no loss)', async () => {
+    const m = (await stack.container.knex('symbol_daily_metrics').where({ symbol: 'AAPL', metrics_date: TEST_TARGET }).first()) as { price: number; return_1y: number };
+    const adjusted = (d: string) => stack.sim.model.bars('AAPL', addTradingDays(d, -5), d, { adjusted: true }).at(-1)!.c;
+    expect(m.price).toBeCloseTo(stack.sim.model.barOn('AAPL', TEST_TARGET, { adjusted: false })!.c, 4);
+    expect(m.return_1y).toBeCloseTo(adjusted(TEST_TARGET) / adjusted('2025-11-20') - 1, 4);
+    expect(m.return_1y).toBeGreaterThan(-0.5);
+  });
+
   it('carries halted positions at their last close, books the move when trading resumes, and marks the days stale', async () => {
     const rows = await snapshotsOf(stack.container.knex, portfolioId);
     const byDate = new Map(rows.map((r) => [r.snapshot_date, r]));
