@@ -194,6 +194,9 @@ describe('a simulated year of splits, dividends, halts and a proxy hole', () => 
     const detail = await stack.container.services.portfolios.get({ userId: null }, portfolioId);
     expect(detail.analytics.status).toBe('long_stale');
     expect(detail.analytics.message).toMatch(/GOOGL/);
+    // GOOGL has no beta while halted: coverage below 1, the position listed on the snapshot.
+    expect(detail.analytics.betaMarketCoverage).toBeLessThan(1);
+    expect((detail.analytics.warnings as { code: string; symbol: string }[]).some((w) => w.code === 'missing_beta' && w.symbol === 'GOOGL')).toBe(true);
     const nvda = detail.positions.find((p) => p.symbol === 'NVDA')!;
     expect(nvda.notices.map((n) => n.code)).toEqual(['entry_price_split_basis']);
     expect(detail.positions.find((p) => p.symbol === 'AAPL')!.notices).toEqual([]);
