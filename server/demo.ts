@@ -28,6 +28,8 @@ export const DEMO_IDEMPOTENCY_KEY = 'demo-sample-portfolio-v1';
 
 const money = (n: number): string => n.toLocaleString('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
 const signedMoney = (n: number): string => `${n >= 0 ? '+' : '−'}${money(Math.abs(n))}`;
+const signedCents = (n: number): string =>
+  `${n >= 0 ? '+' : '−'}${Math.abs(n).toLocaleString('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const beta = (n: number | undefined): string => (n === undefined ? '     ·' : n.toFixed(2).padStart(6));
 
 /** The factors shown per position (all 12 are stored; these fit a terminal). */
@@ -51,6 +53,37 @@ function exposureTable(ex: ExposureView): string[] {
   const pf = new Map(ex.portfolio.map((f) => [f.factorName, f.exposureValue ?? undefined]));
   const total = `  ${'PORTF.'.padEnd(7)} ${''.padStart(9)} ${TABLE_FACTORS.map(([n]) => beta(pf.get(n))).join(' ')}`;
   return [head, ...rows, total];
+}
+
+export interface ActionLine {
+  symbol: string;
+  date: string;
+  kind: 'split' | 'dividend';
+  description: string;
+  shares: number;
+  cash: number | null;
+}
+
+/**
+ * The splits and dividends the portfolio met, and the dividend P&L the snapshots booked: positions
+ * are valued with the shares in force after each split and as-traded closes, and a dividend is P&L
+ * on its ex-date (received on a long, paid on a short).
+ */
+export function corporateActionLines(actions: readonly ActionLine[], cumulativeDividendPnl: number | null): string[] {
+  const splits = actions.filter((a) => a.kind === 'split');
+  const dividends = actions.filter((a) => a.kind === 'dividend');
+  const lines = ['', `Corporate actions met: ${splits.length} split${splits.length === 1 ? '' : 's'}, ${dividends.length} dividend${dividends.length === 1 ? '' : 's'}`];
+  if (actions.length === 0) {
+    lines.push('  none stored for these positions in their holding periods');
+    return lines;
+  }
+  for (const a of splits) lines.push(`  ${a.date}  ${a.symbol.padEnd(7)} ${a.description}: ${a.shares} shares held afterwards`);
+  for (const a of dividends) {
+    const cash = a.cash ?? 0;
+    lines.push(`  ${a.date}  ${a.symbol.padEnd(7)} ${a.description} on ${a.shares} shares: ${signedCents(cash)} (${cash >= 0 ? 'received' : 'paid on the short'})`);
+  }
+  if (cumulativeDividendPnl !== null) lines.push(`  dividend P&L since inception ${signedCents(cumulativeDividendPnl)} (inside the P&L above)`);
+  return lines;
 }
 
 /** A token of the demo user: a new user the first time, a fresh token for the same user afterwards. */
@@ -123,6 +156,8 @@ async function summary(user: PortfolioBatchClient, portfolioId: string, final: R
     `Factor betas per position on ${exposures.date ?? '—'} (PORTF. = exposure as a share of equity):`,
     ...exposureTable(exposures),
   );
+  lines.push(...corporateActionLines(detail.corporateActions, last?.cumulativeDividendPnl ?? null));
+  if (detail.analytics.message) lines.push('', `Status: ${detail.analytics.status} (${detail.analytics.message})`);
   const unpriced = detail.positions.filter((p) => p.priceStatus === 'unavailable');
   const noPrice = final.warnings.filter((w) => w.symbol && !unpriced.some((p) => p.symbol === w.symbol));
   if (unpriced.length || noPrice.length) {

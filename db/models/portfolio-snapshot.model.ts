@@ -195,6 +195,16 @@ export class PortfolioSnapshotModel extends BaseModel {
     });
   }
 
+  /** A portfolio's latest snapshot, complete or not, or null before its first. */
+  static async latestView(db: Db, portfolioId: string): Promise<SnapshotView | null> {
+    const m = await PortfolioSnapshotModel.query(db).where({ portfolio_id: portfolioId }).orderBy('snapshot_date', 'desc').first();
+    if (!m) return null;
+    const view: Record<string, unknown> = { date: m.snapshot_date };
+    for (const [column, figure] of FIGURE_COLUMNS) view[figure] = m[column as keyof PortfolioSnapshotModel];
+    view.warnings = m.warnings;
+    return view as unknown as SnapshotView;
+  }
+
   /** The date of a portfolio's latest snapshot, complete or not. */
   static async lastDate(db: Db, portfolioId: string): Promise<IsoDate | null> {
     const row = (await PortfolioSnapshotModel.query(db).where({ portfolio_id: portfolioId }).max('snapshot_date as d').first()) as unknown as

@@ -71,7 +71,7 @@ async function runPhases(deps: PipelineDeps, run: RunRecord, rec: RunRecorder, c
     await rec.finish('completed', null);
     return;
   }
-  const ctx: RunContext = { deps, run, rec, ctl, plan, closes: new Map(), unavailable: new Map(), failedSymbols: new Set() };
+  const ctx: RunContext = { deps, run, rec, ctl, plan, closes: new Map(), actions: new Map(), unavailable: new Map(), failedSymbols: new Set() };
   for (const phase of PHASES) {
     await touch(ctl, rec);
     await phase.run(ctx);

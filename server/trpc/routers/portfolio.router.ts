@@ -4,10 +4,13 @@ import { ExposuresInput, OnboardInput, PortfolioIdInput, PortfolioListInput, Sna
 import { authedProcedure, router, triggerProcedure } from '../init.js';
 
 export const portfolioRouter = router({
-  /** Validates every row, writes portfolio + positions + new symbols at once, queues the onboarding run. */
+  /**
+   * Validates every row, writes portfolio + positions + new symbols at once, queues the onboarding run;
+   * answers the rows accepted with an entry-price doubt in `warnings`.
+   */
   onboard: triggerProcedure.input(OnboardInput).mutation(async ({ ctx, input }) => {
-    const { portfolioId, runId } = await ctx.services.portfolios.onboard(ctx.principal.role === 'user' ? ctx.principal.userId : null, input);
-    return { portfolioId, runId };
+    const { portfolioId, runId, warnings } = await ctx.services.portfolios.onboard(ctx.principal.role === 'user' ? ctx.principal.userId : null, input);
+    return { portfolioId, runId, warnings };
   }),
 
   list: authedProcedure.input(PortfolioListInput).query(({ ctx, input }) => ctx.services.portfolios.list(viewerOf(ctx.principal), input ?? {})),

@@ -56,7 +56,7 @@ describe('a change racing a run', () => {
     expect(plan).toMatchObject({ firstDate: back(10), changeVersion: (await mark()).version });
     // The second change lands between the plan and the write, and reaches further back.
     await lifecycle.cashFlow(actor(), { portfolioId, type: 'contribution', amount: 2_000, date: back(20) });
-    const inputs = await loadAnalyticsInputs(knex, [plan!], TEST_TARGET, undefined);
+    const inputs = await loadAnalyticsInputs(knex, [plan!], TEST_TARGET, undefined, new Set());
     const result = await analyseGroupOrEach(knex, stack.container.logger, [plan!], TEST_TARGET, false, inputs, first.runId!);
     expect(result.failed).toEqual([]);
     expect(result.outcomes[0]!.snapshots).toBe(tradingDaysBetween(back(20), TEST_TARGET).length);
@@ -119,7 +119,7 @@ describe('a portfolio deleted while a run is under way', () => {
     expect(plan?.firstDate).toBe(back(3));
     await lifecycle.deletePortfolio(actor(), { portfolioId });
     const before = (await knex('portfolio_snapshots').where({ portfolio_id: portfolioId }).select('snapshot_date', 'updated_at', 'daily_capital_flow')) as unknown[];
-    const inputs = await loadAnalyticsInputs(knex, [plan!], TEST_TARGET, undefined);
+    const inputs = await loadAnalyticsInputs(knex, [plan!], TEST_TARGET, undefined, new Set());
     const result = await analyseGroupOrEach(knex, stack.container.logger, [plan!], TEST_TARGET, false, inputs, change.runId!);
     expect(result.outcomes).toEqual([expect.objectContaining({ portfolioId, skipped: true, snapshots: 0 })]);
     expect(await knex('portfolio_snapshots').where({ portfolio_id: portfolioId }).select('snapshot_date', 'updated_at', 'daily_capital_flow')).toEqual(before);
