@@ -13,6 +13,7 @@ import type { PipelineDeps } from './pipeline/deps.js';
 import { executeChunk } from './pipeline/phases/portfolio-analytics.phase.js';
 import { executeRun } from './pipeline/run-pipeline.js';
 import { checkpoint, LockLostError, ShutdownError, type JobControl, type JobHandlers, type JobStore, type NightlySchedule } from './queue/job-queue.js';
+import { startHeartbeat } from './heartbeat.js';
 import { enqueueChunkJob, enqueueRunJob } from './run-jobs.js';
 import { sweepStaleRuns, type SweepResult } from './sweeper.js';
 
@@ -28,6 +29,21 @@ export interface WorkerOptions {
   nightly: NightlySchedule | null;
   /** Creates the nightly run row and enqueues its job (the nightly job does nothing else). */
   requestNightlyRun(): Promise<RequestRunResult>;
+  /** This worker's row in worker_heartbeats. */
+  heartbeat: {
+    id: string;
+    host: string;
+    everyMs: number;
+    /** Jobs this worker runs at once. */
+    concurrency: number;
+    /** Told the live-worker count after every beat (the vendor limiter's share without Redis). */
+    onLiveWorkers?(count: number): void;
+    /**
+     * Wait one beat interval before the first job when other workers are live, so that they have
+     * seen this one (and taken their smaller share of the vendor plan) before it makes a call.
+     */
+    settleBeforeStart?: boolean;
+  };
 }
 
 export interface WorkerHandle {
@@ -128,6 +144,19 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const { store, logger } = opts;
   const handlers = workerHandlers(opts);
   await handlers.sweepNow();
+  const hb = opts.heartbeat;
+  const heartbeat = await startHeartbeat({
+    db: opts.pipeline.knex,
+    id: hb.id,
+    host: hb.host,
+    pid: process.pid,
+    everyMs: hb.everyMs,
+    concurrency: hb.concurrency,
+    runningJobs: () => store.processor.running(),
+    onLiveWorkers: hb.onLiveWorkers,
+    logger,
+  });
+  if (hb.settleBeforeStart && (await heartbeat.beatNow()) > 1) await sleep(hb.everyMs);
   await store.processor.start(handlers, { sweepEveryMs: opts.sweepEveryMs });
   if (opts.nightly) await store.queue.scheduleNightly(opts.nightly);
   logger.info({ cron: opts.nightly?.cron ?? null, lockLifetimeMs: opts.lockLifetimeMs, jobStore: store.kind }, 'worker started');
@@ -139,6 +168,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       stopped = true;
       store.processor.interruptAll();
       const r = await store.processor.drain(opts.shutdownDrainMs);
+      await heartbeat.stop();
       logger.info(r, 'worker drained');
     },
   };

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { openDatabase, type Database } from '../db/database.js';
 import type { Knex } from '../db/knex.js';
 import { ApiTokenModel } from '../db/models/api-token.model.js';
-import { createLimiter } from '../jobs/market-data/limiter.js';
+import { createLimiter, type CallLimiter } from '../jobs/market-data/limiter.js';
 import { createMarketData, type MarketData } from '../jobs/market-data/market-data.js';
 import { createPolygonClient } from '../jobs/market-data/polygon-client.js';
 import type { PipelineDeps } from '../jobs/pipeline/deps.js';
@@ -79,7 +79,7 @@ export function buildApiServices(deps: Pick<Container, 'config' | 'logger' | 'kn
 }
 
 /** The vendor client, its limiter and the market-data port of the pipeline. */
-function buildMarket(config: Config, knex: Knex, logger: Logger, closers: (() => Promise<void>)[]): MarketData {
+function buildMarket(config: Config, knex: Knex, logger: Logger, closers: (() => Promise<void>)[]): { marketData: MarketData; limiter: CallLimiter } {
   const p = config.polygon;
   const limiter = createLimiter({
     plan: p.plan,
@@ -104,7 +104,7 @@ function buildMarket(config: Config, knex: Knex, logger: Logger, closers: (() =>
   });
   closers.push(() => client.close());
   const marketData = createMarketData({ db: knex, client, logger, limiter, concurrency: p.plan === 'free' ? 1 : p.maxConcurrent });
-  return marketData;
+  return { marketData, limiter };
 }
 
 export async function createContainer(opts: ContainerOptions): Promise<Container> {
@@ -135,10 +135,13 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
     const services = buildApiServices({ config, logger, knex, runControl, clock });
 
     let pipeline: PipelineDeps | undefined;
+    let limiter: CallLimiter | undefined;
     if (opts.role !== 'api') {
+      const market = buildMarket(config, knex, logger, closers);
+      limiter = market.limiter;
       pipeline = {
         knex,
-        marketData: buildMarket(config, knex, logger, closers),
+        marketData: market.marketData,
         logger,
         clock,
         closeCutoff: config.batch.closeCutoff,
@@ -170,6 +173,14 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
           shutdownDrainMs: b.shutdownDrainMs,
           nightly: b.scheduleNightly ? { cron: b.cron, timezone: b.timezone } : null,
           requestNightlyRun: () => runControl.requestRun({ scope: 'all', source: 'cron' }),
+          heartbeat: {
+            id: name,
+            host: hostname(),
+            everyMs: b.heartbeatEveryMs,
+            concurrency: b.concurrency,
+            // Without Redis the workers cannot share one quota: each takes its part of the plan.
+            ...(config.redisUrl ? {} : { onLiveWorkers: (n: number) => limiter?.setShare(n), settleBeforeStart: true }),
+          },
         });
       },
       close: closeAll,

@@ -5,10 +5,11 @@
  */
 import type { Knex } from 'knex';
 import { currentPhase, estimateEtaSeconds, overallPercent } from '../../core/progress.js';
-import { isTerminalStatus, type PortfolioFreshness, type RequestRunInput, type RequestRunResult, type RunStatusView } from '../../core/runs.js';
+import { isTerminalStatus, runWorkers, type PortfolioFreshness, type RequestRunInput, type RequestRunResult, type RunStatusView } from '../../core/runs.js';
 import { PortfolioSnapshotModel } from '../../db/models/portfolio-snapshot.model.js';
 import { PortfolioModel } from '../../db/models/portfolio.model.js';
 import { RunModel, type RunSelector, type RunStatusRecord } from '../../db/models/run.model.js';
+import { WorkerHeartbeatModel } from '../../db/models/worker-heartbeat.model.js';
 import { targetDate } from '../../jobs/calc/trading-calendar.js';
 import { watermarks } from '../../jobs/pipeline/watermark.js';
 import type { JobQueue } from '../../jobs/queue/job-queue.js';
@@ -37,9 +38,10 @@ export interface RunControlDeps {
 
 const MAX_RUNS_PER_PAGE = 200;
 
-function toStatusView(row: RunStatusRecord, now: number, freshness: PortfolioFreshness | null): RunStatusView {
+function toStatusView(row: RunStatusRecord, now: number, freshness: PortfolioFreshness | null, liveWorkers?: number): RunStatusView {
   const terminal = isTerminalStatus(row.status);
   return {
+    ...(!terminal && liveWorkers !== undefined ? { workers: runWorkers(row.status, liveWorkers) } : {}),
     runId: row.id,
     scope: row.scope,
     portfolioId: row.portfolio_id,
@@ -125,13 +127,15 @@ export function createRunControlService(deps: RunControlDeps): RunControlService
       const row = await RunModel.forStatus(knex, q);
       if (!row) return null;
       const freshness = opts.freshness && row.portfolio_id ? await portfolioFreshness(row.portfolio_id) : null;
-      return toStatusView(row, Date.now(), freshness);
+      const live = isTerminalStatus(row.status) ? undefined : await WorkerHeartbeatModel.liveCount(knex);
+      return toStatusView(row, Date.now(), freshness, live);
     },
 
     async listRuns(q) {
       const rows = await RunModel.history(knex, { ...q, limit: Math.min(Math.max(q.limit, 1), MAX_RUNS_PER_PAGE) });
       const now = Date.now();
-      return rows.map((r) => toStatusView(r, now, null));
+      const live = rows.some((r) => !isTerminalStatus(r.status)) ? await WorkerHeartbeatModel.liveCount(knex) : undefined;
+      return rows.map((r) => toStatusView(r, now, null, live));
     },
   };
 }
