@@ -38,11 +38,8 @@ export interface WorkerOptions {
     concurrency: number;
     /** Told the live-worker count after every beat (the vendor limiter's share without Redis). */
     onLiveWorkers?(count: number): void;
-    /**
-     * Wait one beat interval before the first job when other workers are live, so that they have
-     * seen this one (and taken their smaller share of the vendor plan) before it makes a call.
-     */
-    settleBeforeStart?: boolean;
+    /** Told the live-worker count (this one included) once, after the first beat, before the first job. */
+    onJoin?(liveWorkers: number): void;
   };
 }
 
@@ -156,7 +153,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     onLiveWorkers: hb.onLiveWorkers,
     logger,
   });
-  if (hb.settleBeforeStart && (await heartbeat.beatNow()) > 1) await sleep(hb.everyMs);
+  hb.onJoin?.(await heartbeat.beatNow());
   await store.processor.start(handlers, { sweepEveryMs: opts.sweepEveryMs });
   if (opts.nightly) await store.queue.scheduleNightly(opts.nightly);
   logger.info({ cron: opts.nightly?.cron ?? null, lockLifetimeMs: opts.lockLifetimeMs, jobStore: store.kind }, 'worker started');

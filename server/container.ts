@@ -179,7 +179,16 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
             everyMs: b.heartbeatEveryMs,
             concurrency: b.concurrency,
             // Without Redis the workers cannot share one quota: each takes its part of the plan.
-            ...(config.redisUrl ? {} : { onLiveWorkers: (n: number) => limiter?.setShare(n), settleBeforeStart: true }),
+            ...(config.redisUrl
+              ? {}
+              : {
+                  onLiveWorkers: (n: number) => limiter?.setShare(n),
+                  // Joining live workers: no vendor call until they have seen this one (a beat) and
+                  // their calls at the full share have left the plan's window.
+                  onJoin: (n: number) => {
+                    if (n > 1 && limiter) limiter.holdFor(b.heartbeatEveryMs + limiter.settings.windowMs);
+                  },
+                }),
           },
         });
       },

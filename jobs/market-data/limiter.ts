@@ -87,6 +87,8 @@ export interface CallLimiter {
    * rate (see limiterSettings); the clustered limiter shares one quota already and ignores it.
    */
   setShare(processes: number): void;
+  /** Starts no call for `ms` (calls scheduled meanwhile wait, as after a 429). */
+  holdFor(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -357,6 +359,10 @@ class Limiter implements CallLimiter {
 
   recoveries(): number {
     return this.recoveryCount;
+  }
+
+  holdFor(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
   }
 
   setShare(processes: number): void {

@@ -150,17 +150,30 @@ export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<Ag
       else opts.logger.error({ err }, 'job store: notification listener error');
     });
   }
+  // A worker never claims a job it has no free slot for: the claims it may hold (lockLimit, per job
+  // kind and in total) equal the jobs it may run (concurrency, maxConcurrency). Without these limits a
+  // busy worker locks every queued job and holds them until a slot frees or the lock expires, while
+  // idle workers wait.
+  const slots = Math.max(opts.concurrency, 2) + 2;
   const agenda = new Agenda({
     backend,
     name: opts.name,
     processEvery: opts.processEveryMs,
     defaultLockLifetime: opts.lockLifetimeMs,
-    maxConcurrency: Math.max(opts.concurrency, 2) + 2,
+    maxConcurrency: slots,
+    lockLimit: slots,
     defaultConcurrency: opts.concurrency,
+    defaultLockLimit: opts.concurrency,
   });
   // An unhandled 'error' event would crash the process; a lost store connection is logged and retried by Agenda.
   agenda.on('error', (err: Error) => opts.logger.error({ err }, 'job store error'));
   await agenda.ready;
+  // Agenda connects its LISTEN/NOTIFY channel only in start(), and publishes a NOTIFY for a new job
+  // only while it is connected: a process that only enqueues (the API) would leave idle workers to
+  // find onboarding runs at their next poll (PROCESS_EVERY_MS). Connect it here for enqueueing;
+  // start() takes it over on workers.
+  const channel = backend instanceof PostgresBackend ? backend.notificationChannel : undefined;
+  await channel?.connect().catch((err: unknown) => opts.logger.warn({ err }, 'job store: notification channel not connected yet; retrying'));
   const kind = mongo ? 'mongo' : 'postgres';
   opts.logger.info({ jobStore: kind }, kind === 'mongo' ? 'Agenda job store: MongoDB' : 'Agenda job store: PostgreSQL');
 
@@ -188,7 +201,7 @@ export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<Ag
   const registry = new Set<AbortController>();
   const processor: JobProcessor = {
     async start(handlers: JobHandlers, { sweepEveryMs }) {
-      const single = { lockLifetime: opts.lockLifetimeMs, concurrency: 1 };
+      const single = { lockLifetime: opts.lockLifetimeMs, concurrency: 1, lockLimit: 1 };
       /** A job that does a run's work: its payload checked, its lock kept while it runs. */
       const defineLocked = <T>(name: string, payload: { parse(data: unknown): T }, work: (data: T, ctl: JobControl) => Promise<void>): void => {
         agenda.define(
@@ -197,13 +210,14 @@ export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<Ag
             const data = payload.parse(job.attrs.data);
             await withLockKeeper(job, opts.lockLifetimeMs, registry, opts.logger, (ctl) => work(data, ctl));
           },
-          { lockLifetime: opts.lockLifetimeMs, concurrency: opts.concurrency },
+          { lockLifetime: opts.lockLifetimeMs, concurrency: opts.concurrency, lockLimit: opts.concurrency },
         );
       };
       defineLocked(JOB_RUN, RunJobData, (data, ctl) => handlers.run(data, ctl));
       defineLocked(JOB_CHUNK, ChunkJobData, (data, ctl) => handlers.chunk(data, ctl));
       agenda.define(JOB_NIGHTLY, () => handlers.nightly(), single);
       agenda.define(JOB_SWEEP, () => handlers.sweep(), single);
+      if (channel && channel.state !== 'disconnected') await channel.disconnect();
       await agenda.start();
       await agenda.every(sweepEveryMs, JOB_SWEEP, undefined, { skipImmediate: true });
     },
@@ -229,6 +243,7 @@ export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<Ag
       // stop() is a no-op once drain() has stopped the processor, so disconnect the backend directly then.
       if (agenda.isActiveJobProcessor()) await agenda.stop(true);
       else await backend.disconnect();
+      if (channel && channel.state !== 'disconnected') await channel.disconnect();
       await mongo?.close();
       await pgPool?.end();
     },
