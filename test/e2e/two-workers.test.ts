@@ -65,7 +65,7 @@ describe('two worker processes without Redis, idle when three runs are queued', 
     await sim?.close();
   });
 
-  it('three queued runs start within 1.5 s of the second worker starting, on both workers: none waits behind a claim', async () => {
+  it('three queued runs start within 1.5 s of the second worker starting, on both workers: none waits behind a claim', { timeout: 120_000 }, async () => {
     const deadline = Date.now() + 60_000;
     let beats: { id: string; started_at: Date }[] = [];
     for (;;) {
@@ -88,7 +88,7 @@ describe('two worker processes without Redis, idle when three runs are queued', 
     expect(new Set(waits.rows.map((w) => w.worker)).size).toBe(2);
   });
 
-  it('together they stay within the plan: the simulator refused no call, and every run completes', async () => {
+  it('together they stay within the plan: the simulator refused no call, and every run completes', { timeout: 240_000 }, async () => {
     for (const id of runIds) expect((await waitForRunEnd(api.knex, id, 180_000)).status).toBe('completed');
     const data = sim.requests().filter((r) => r.kind !== 'other' && r.kind !== 'sim');
     expect(data.length).toBeGreaterThan(20);
