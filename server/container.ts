@@ -182,11 +182,18 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
             ...(config.redisUrl
               ? {}
               : {
-                  onLiveWorkers: (n: number) => limiter?.setShare(n),
+                  onLiveWorkers: (n: number) => {
+                    limiter?.setShare(n);
+                    // Alone again (the others stopped, or a dead one's row expired): nobody to wait for.
+                    if (n === 1) limiter?.holdFor(0);
+                  },
                   // Joining live workers: no vendor call until they have seen this one (a beat) and
-                  // their calls at the full share have left the plan's window.
+                  // their calls at the full share have left the plan's window. Seemingly alone: no
+                  // call for one and a half beats either, since a worker starting at the same moment
+                  // may not have been visible yet (its next beat tells).
                   onJoin: (n: number) => {
-                    if (n > 1 && limiter) limiter.holdFor(b.heartbeatEveryMs + limiter.settings.windowMs);
+                    if (!limiter) return;
+                    limiter.holdFor(n > 1 ? b.heartbeatEveryMs + limiter.settings.windowMs : Math.ceil(1.5 * b.heartbeatEveryMs));
                   },
                 }),
           },

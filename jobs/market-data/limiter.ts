@@ -87,7 +87,7 @@ export interface CallLimiter {
    * rate (see limiterSettings); the clustered limiter shares one quota already and ignores it.
    */
   setShare(processes: number): void;
-  /** Starts no call for `ms` (calls scheduled meanwhile wait, as after a 429). */
+  /** Starts no call for `ms` (calls scheduled meanwhile wait, as after a 429); `ms` 0 lifts an earlier hold. */
   holdFor(ms: number): void;
   close(): Promise<void>;
 }
@@ -220,6 +220,7 @@ class Limiter implements CallLimiter {
   private recovering: Promise<void> | undefined;
   private recoveryCount = 0;
   private pausedUntil = 0;
+  private heldUntil = 0;
   private closed = false;
   private lastErrorLogAt = 0;
 
@@ -314,7 +315,7 @@ class Limiter implements CallLimiter {
         const job = g.bottleneck.schedule({ priority: attempt > 0 ? PRIORITY_RETRY : PRIORITY_NORMAL }, async () => {
           started = true;
           if (signal?.aborted) throw new MarketDataAbortedError({ cause: signal.reason });
-          const remaining = this.pausedUntil - Date.now();
+          const remaining = Math.max(this.pausedUntil, this.heldUntil) - Date.now();
           if (remaining > 0) throw new PausedSignal(remaining);
           counted = true;
           this.count(stats, 'made');
@@ -362,7 +363,7 @@ class Limiter implements CallLimiter {
   }
 
   holdFor(ms: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+    this.heldUntil = ms > 0 ? Date.now() + ms : 0;
   }
 
   setShare(processes: number): void {
