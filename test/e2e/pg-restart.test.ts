@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKnex, migrateLatest, type Knex } from '../../db/knex.js';
 import { startPolygonSim, type PolygonSim } from '../../jobs/market-data/polygon-sim.js';
@@ -99,6 +100,21 @@ describe('a PostgreSQL restart mid-run (pg_ctl restart -m fast on a private serv
     };
     await waitFor(async () => (await callsDone()) >= 3, 60_000, 'the first vendor calls');
 
+    // A worker query in flight when the server goes: block the price writes behind a table lock
+    // until one waits, so the restart terminates it mid-query.
+    const blocker = new pg.Client({ connectionString: url });
+    blocker.on('error', () => undefined);
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE market_data_cache IN EXCLUSIVE MODE');
+    await waitFor(
+      async () =>
+        (await knex.raw<{ rows: unknown[] }>(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = 'portfolio-batch:worker'`)).rows
+          .length > 0,
+      30_000,
+      'a worker write to wait',
+    );
+
     let whileDown: { status: number; body: Record<string, unknown> } | undefined;
     await pgServer.restart(async () => {
       whileDown = await readyz(apiUrl);
@@ -114,6 +130,12 @@ describe('a PostgreSQL restart mid-run (pg_ctl restart -m fast on a private serv
     expect(apiProc.proc.exitCode).toBeNull();
     const logs = [...worker.output, ...apiProc.output].join('');
     expect(logs).not.toMatch(/Unhandled 'error' event|uncaughtException/);
+    await blocker.end().catch(() => undefined);
+    // The terminated write sent the run through the resume path: picked up again, in the same job.
+    expect(logs).toMatch(/database connection lost; resuming the job once the database answers/);
+    const resumed = (await knex('batch_run_history').where({ id: runId }).first('attempts', 'job_id')) as { attempts: number; job_id: string };
+    expect(resumed.attempts).toBe(2);
+    expect(await knex('agenda_jobs').where({ name: 'batch-run' }).count<{ n: number }[]>('* as n')).toEqual([{ n: 1 }]);
 
     worker.proc.kill('SIGTERM');
     apiProc.proc.kill('SIGTERM');
