@@ -83,7 +83,9 @@ describe('a PostgreSQL restart mid-run (pg_ctl restart -m fast on a private serv
       POLYGON_PLAN: 'free',
       POLYGON_CALLS_PER_MINUTE: '120',
       LOCK_LIFETIME_MS: '20000',
-      PROCESS_EVERY_MS: '300',
+      // Slow polling: a run picked up within a second after the restart was woken by NOTIFY, so both
+      // ends of the LISTEN/NOTIFY channel reconnected.
+      PROCESS_EVERY_MS: '5000',
       SWEEP_EVERY_MS: '2000',
     });
     const port = await freePort();
@@ -136,6 +138,13 @@ describe('a PostgreSQL restart mid-run (pg_ctl restart -m fast on a private serv
     const resumed = (await knex('batch_run_history').where({ id: runId }).first('attempts', 'job_id')) as { attempts: number; job_id: string };
     expect(resumed.attempts).toBe(2);
     expect(await knex('agenda_jobs').where({ name: 'batch-run' }).count<{ n: number }[]>('* as n')).toEqual([{ n: 1 }]);
+
+    const next = await api.runControl.requestRun({ scope: 'portfolio', portfolioId, source: 'admin' });
+    expect((await waitForRunEnd(knex, next.runId, 30_000)).status).toBe('completed');
+    const pickup = await knex.raw<{ rows: { ms: number }[] }>(`SELECT extract(epoch FROM started_at - created_at) * 1000 AS ms FROM batch_run_history WHERE id = ?`, [
+      next.runId,
+    ]);
+    expect(pickup.rows[0]!.ms).toBeLessThan(1500);
 
     worker.proc.kill('SIGTERM');
     apiProc.proc.kill('SIGTERM');
