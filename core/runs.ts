@@ -104,6 +104,25 @@ export interface RunStatusView {
   activityLog: ActivityEntry[];
   /** For a portfolio run: how far its snapshots reach versus the target date. */
   freshness: PortfolioFreshness | null;
+  /** For a queued or running run: the workers that could take it (absent once the run has ended). */
+  workers?: RunWorkers;
+}
+
+/** Workers as an active run's view shows them. */
+export interface RunWorkers {
+  /** Worker processes whose heartbeat is recent. */
+  live: number;
+  /** Why the run is not moving when no worker is live (NO_LIVE_WORKER_QUEUED / _RUNNING), else null. */
+  note: string | null;
+}
+
+export const NO_LIVE_WORKER_QUEUED = 'no live worker: the run starts when a worker process is running (npm run worker)';
+export const NO_LIVE_WORKER_RUNNING = 'no live worker: the worker of this run stopped beating; the run resumes when a worker process is running';
+
+/** The workers part of an active run's view. */
+export function runWorkers(status: RunStatus, live: number): RunWorkers {
+  const note = live > 0 ? null : status === 'queued' ? NO_LIVE_WORKER_QUEUED : NO_LIVE_WORKER_RUNNING;
+  return { live, note };
 }
 
 export interface PortfolioFreshness {

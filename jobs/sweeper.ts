@@ -13,9 +13,19 @@ export interface SweepOptions {
   processEveryMs: number;
   /** Attempts after which a run whose workers keep dying is failed instead of resumed. */
   maxAttempts?: number;
+  /**
+   * A queued run without a job this old is queued by the sweeper (the process that wrote it died
+   * before queueing its job, or queueing failed). Younger ones are left to the writer, which queues
+   * the job right after its commit. Default 5 s.
+   */
+  unqueuedGraceMs?: number;
 }
 
+export const UNQUEUED_GRACE_MS = 5_000;
+
 export interface SweepResult {
+  /** Queued runs that had no job and got one. */
+  queued: string[];
   checked: number;
   alive: number;
   resumed: string[];
@@ -23,15 +33,21 @@ export interface SweepResult {
 }
 
 /**
- * Nothing stays `running` forever: a run whose heartbeat is older than a lock lifetime and none of
+ * No queued run is left without a job (see unqueuedGraceMs), and nothing stays `running` forever: a run whose heartbeat is older than a lock lifetime and none of
  * whose jobs the store still holds (queued, scheduled or locked: an expired lock is retaken by the
  * store itself) is resumed with a new job, or failed with the reason once it has been tried
  * `maxAttempts` times.
  */
 export async function sweepStaleRuns(opts: SweepOptions): Promise<SweepResult> {
   const maxAttempts = opts.maxAttempts ?? 3;
+  const result: SweepResult = { queued: [], checked: 0, alive: 0, resumed: [], failed: [] };
+  for (const run of await RunModel.queuedWithoutJob(opts.knex, opts.unqueuedGraceMs ?? UNQUEUED_GRACE_MS)) {
+    await RunModel.appendActivity(opts.knex, run.id, 'queued without a job (its writer stopped before queueing it): job queued by the sweeper');
+    await enqueueRunJob(opts.knex, opts.queue, run.id);
+    result.queued.push(run.id);
+  }
   const stale = await RunModel.findStale(opts.knex, opts.lockLifetimeMs + 2 * opts.processEveryMs);
-  const result: SweepResult = { checked: stale.length, alive: 0, resumed: [], failed: [] };
+  result.checked = stale.length;
   for (const run of stale) {
     const chunks = await RunChunkModel.ofRun(opts.knex, run.id);
     const jobIds = [run.job_id, ...chunks.map((c) => c.job_id)].filter((x): x is string => !!x);
@@ -48,7 +64,7 @@ export async function sweepStaleRuns(opts: SweepOptions): Promise<SweepResult> {
       result.resumed.push(run.id);
     }
   }
-  if (result.checked > 0) opts.logger.info(result, 'swept stale runs');
+  if (result.checked > 0 || result.queued.length > 0) opts.logger.info(result, 'swept stale runs');
   return result;
 }
 

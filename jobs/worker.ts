@@ -3,13 +3,17 @@
  * at start-up, and the hand-back on shutdown. Built by the composition root; the job store behind
  * the port decides where jobs come from.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestRunResult } from '../core/runs.js';
 import type { Logger } from '../core/logger.js';
+import { isConnectionLoss } from '../db/connection-errors.js';
+import type { Db } from '../db/models/base.model.js';
 import { RunModel } from '../db/models/run.model.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { executeChunk } from './pipeline/phases/portfolio-analytics.phase.js';
 import { executeRun } from './pipeline/run-pipeline.js';
-import { LockLostError, ShutdownError, type JobHandlers, type JobStore, type NightlySchedule } from './queue/job-queue.js';
+import { checkpoint, LockLostError, ShutdownError, type JobControl, type JobHandlers, type JobStore, type NightlySchedule } from './queue/job-queue.js';
+import { startHeartbeat } from './heartbeat.js';
 import { enqueueChunkJob, enqueueRunJob } from './run-jobs.js';
 import { sweepStaleRuns, type SweepResult } from './sweeper.js';
 
@@ -25,6 +29,18 @@ export interface WorkerOptions {
   nightly: NightlySchedule | null;
   /** Creates the nightly run row and enqueues its job (the nightly job does nothing else). */
   requestNightlyRun(): Promise<RequestRunResult>;
+  /** This worker's row in worker_heartbeats. */
+  heartbeat: {
+    id: string;
+    host: string;
+    everyMs: number;
+    /** Jobs this worker runs at once. */
+    concurrency: number;
+    /** Told the live-worker count after every beat (the vendor limiter's share without Redis). */
+    onLiveWorkers?(count: number): void;
+    /** Told the live-worker count (this one included) once, after the first beat, before the first job. */
+    onJoin?(liveWorkers: number): void;
+  };
 }
 
 export interface WorkerHandle {
@@ -50,6 +66,43 @@ async function handOver(err: unknown, logger: Logger, requeue: () => Promise<voi
   throw err;
 }
 
+/** Times a job resumes in place after losing the database before it gives up (the sweeper resumes it later). */
+const MAX_RESUMES_AFTER_CONNECTION_LOSS = 5;
+
+/** Returns once the database answers a query again; throws the job's stop reason if it must stop first. */
+async function waitForDatabase(db: Db, signal: AbortSignal): Promise<void> {
+  for (let delay = 200; ; delay = Math.min(2 * delay, 3_000)) {
+    checkpoint(signal);
+    try {
+      await db.raw('select 1');
+      return;
+    } catch (err) {
+      if (!isConnectionLoss(err)) throw err;
+    }
+    await sleep(delay, undefined, { signal }).catch(() => undefined);
+  }
+}
+
+/**
+ * Runs a job's work; when the database goes away under it (a restart, a failover: a query in flight
+ * fails with 57P01 or the connection is refused), waits until it answers and resumes the same work,
+ * which continues from what was stored, as after any interruption. The job keeps its lock meanwhile.
+ */
+async function resumingAfterConnectionLoss(db: Db, ctl: JobControl, logger: Logger, what: Record<string, unknown>, work: () => Promise<void>): Promise<void> {
+  for (let resumes = 0; ; resumes++) {
+    try {
+      await work();
+      return;
+    } catch (err) {
+      if (!isConnectionLoss(err) || resumes >= MAX_RESUMES_AFTER_CONNECTION_LOSS) throw err;
+      checkpoint(ctl.signal);
+      logger.warn({ ...what, err, resumes }, 'database connection lost; resuming the job once the database answers');
+      await waitForDatabase(db, ctl.signal);
+      logger.info(what, 'database answers again; resuming the job');
+    }
+  }
+}
+
 function workerHandlers(opts: WorkerOptions): JobHandlers & { sweepNow(): Promise<SweepResult> } {
   const { pipeline, logger, store } = opts;
   const sweepNow = () =>
@@ -57,7 +110,7 @@ function workerHandlers(opts: WorkerOptions): JobHandlers & { sweepNow(): Promis
   return {
     async run({ runId }, ctl) {
       try {
-        await executeRun(pipeline, runId, ctl);
+        await resumingAfterConnectionLoss(pipeline.knex, ctl, logger, { runId }, () => executeRun(pipeline, runId, ctl));
       } catch (err) {
         await handOver(err, logger, async () => {
           await RunModel.requeue(pipeline.knex, runId, 'worker shut down; run requeued and resumes where it stopped');
@@ -67,7 +120,7 @@ function workerHandlers(opts: WorkerOptions): JobHandlers & { sweepNow(): Promis
     },
     async chunk({ runId, chunkNo }, ctl) {
       try {
-        await executeChunk(pipeline, runId, chunkNo, ctl);
+        await resumingAfterConnectionLoss(pipeline.knex, ctl, logger, { runId, chunkNo }, () => executeChunk(pipeline, runId, chunkNo, ctl));
       } catch (err) {
         await handOver(err, logger, () => enqueueChunkJob(pipeline.knex, store.queue, runId, chunkNo));
       }
@@ -88,6 +141,19 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const { store, logger } = opts;
   const handlers = workerHandlers(opts);
   await handlers.sweepNow();
+  const hb = opts.heartbeat;
+  const heartbeat = await startHeartbeat({
+    db: opts.pipeline.knex,
+    id: hb.id,
+    host: hb.host,
+    pid: process.pid,
+    everyMs: hb.everyMs,
+    concurrency: hb.concurrency,
+    runningJobs: () => store.processor.running(),
+    onLiveWorkers: hb.onLiveWorkers,
+    logger,
+  });
+  hb.onJoin?.(await heartbeat.beatNow());
   await store.processor.start(handlers, { sweepEveryMs: opts.sweepEveryMs });
   if (opts.nightly) await store.queue.scheduleNightly(opts.nightly);
   logger.info({ cron: opts.nightly?.cron ?? null, lockLifetimeMs: opts.lockLifetimeMs, jobStore: store.kind }, 'worker started');
@@ -99,6 +165,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       stopped = true;
       store.processor.interruptAll();
       const r = await store.processor.drain(opts.shutdownDrainMs);
+      await heartbeat.stop();
       logger.info(r, 'worker drained');
     },
   };

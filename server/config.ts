@@ -105,6 +105,7 @@ export const EnvSchema = z.object({
   CHUNK_SIZE: intInRange(50, 1, 10_000),
   SWEEP_EVERY_MS: intInRange(60_000, 1_000, 3600_000),
   SHUTDOWN_DRAIN_MS: intInRange(30_000, 0, 600_000),
+  HEARTBEAT_EVERY_MS: intInRange(2_000, 200, 60_000),
   TRIGGER_LIMIT_PER_MINUTE: intInRange(10, 1, 10_000),
   SCHEDULE_NIGHTLY: boolFlag(true),
 });
@@ -152,6 +153,8 @@ export interface Config {
     sweepEveryMs: number;
     shutdownDrainMs: number;
     scheduleNightly: boolean;
+    /** How often a worker beats; it counts as live for three intervals after its last beat. */
+    heartbeatEveryMs: number;
   };
 }
 
@@ -207,6 +210,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       sweepEveryMs: e.SWEEP_EVERY_MS,
       shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
       scheduleNightly: e.SCHEDULE_NIGHTLY,
+      heartbeatEveryMs: e.HEARTBEAT_EVERY_MS,
     },
   });
 }

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { openDatabase, type Database } from '../db/database.js';
 import type { Knex } from '../db/knex.js';
 import { ApiTokenModel } from '../db/models/api-token.model.js';
-import { createLimiter } from '../jobs/market-data/limiter.js';
+import { createLimiter, type CallLimiter } from '../jobs/market-data/limiter.js';
 import { createMarketData, type MarketData } from '../jobs/market-data/market-data.js';
 import { createPolygonClient } from '../jobs/market-data/polygon-client.js';
 import type { PipelineDeps } from '../jobs/pipeline/deps.js';
@@ -81,7 +81,7 @@ export function buildApiServices(deps: Pick<Container, 'config' | 'logger' | 'kn
 }
 
 /** The vendor client, its limiter and the market-data port of the pipeline. */
-function buildMarket(config: Config, knex: Knex, logger: Logger, closers: (() => Promise<void>)[]): MarketData {
+function buildMarket(config: Config, knex: Knex, logger: Logger, closers: (() => Promise<void>)[]): { marketData: MarketData; limiter: CallLimiter } {
   const p = config.polygon;
   const limiter = createLimiter({
     plan: p.plan,
@@ -106,7 +106,7 @@ function buildMarket(config: Config, knex: Knex, logger: Logger, closers: (() =>
   });
   closers.push(() => client.close());
   const marketData = createMarketData({ db: knex, client, logger, limiter, concurrency: p.plan === 'free' ? 1 : p.maxConcurrent });
-  return marketData;
+  return { marketData, limiter };
 }
 
 export async function createContainer(opts: ContainerOptions): Promise<Container> {
@@ -137,10 +137,13 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
     const services = buildApiServices({ config, logger, knex, runControl, clock });
 
     let pipeline: PipelineDeps | undefined;
+    let limiter: CallLimiter | undefined;
     if (opts.role !== 'api') {
+      const market = buildMarket(config, knex, logger, closers);
+      limiter = market.limiter;
       pipeline = {
         knex,
-        marketData: buildMarket(config, knex, logger, closers),
+        marketData: market.marketData,
         logger,
         clock,
         closeCutoff: config.batch.closeCutoff,
@@ -172,6 +175,30 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
           shutdownDrainMs: b.shutdownDrainMs,
           nightly: b.scheduleNightly ? { cron: b.cron, timezone: b.timezone } : null,
           requestNightlyRun: () => runControl.requestRun({ scope: 'all', source: 'cron' }),
+          heartbeat: {
+            id: name,
+            host: hostname(),
+            everyMs: b.heartbeatEveryMs,
+            concurrency: b.concurrency,
+            // Without Redis the workers cannot share one quota: each takes its part of the plan.
+            ...(config.redisUrl
+              ? {}
+              : {
+                  onLiveWorkers: (n: number) => {
+                    limiter?.setShare(n);
+                    // Alone again (the others stopped, or a dead one's row expired): nobody to wait for.
+                    if (n === 1) limiter?.holdFor(0);
+                  },
+                  // Joining live workers: no vendor call until they have seen this one (a beat) and
+                  // their calls at the full share have left the plan's window. Seemingly alone: no
+                  // call for one and a half beats either, since a worker starting at the same moment
+                  // may not have been visible yet (its next beat tells).
+                  onJoin: (n: number) => {
+                    if (!limiter) return;
+                    limiter.holdFor(n > 1 ? b.heartbeatEveryMs + limiter.settings.windowMs : Math.ceil(1.5 * b.heartbeatEveryMs));
+                  },
+                }),
+          },
         });
       },
       close: closeAll,

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { WorkerHeartbeatModel, type LiveWorker } from '../db/models/worker-heartbeat.model.js';
 import { loadConfig } from './config.js';
 import { createContainer, type Container } from './container.js';
 import { createCors } from './cors.js';
@@ -96,18 +97,25 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
 
   async function readiness(res: ServerResponse): Promise<void> {
     const checks: Record<string, 'ok' | 'unreachable'> = { database: 'ok', jobStore: 'ok' };
+    // Live workers are reported, not required: the API serves reads and queues runs without them.
+    let workers: { live: number; list: LiveWorker[] } | undefined;
     await Promise.all([
-      withTimeout(container.knex.raw('select 1'), PROBE_TIMEOUT_MS, 'database').catch((err: unknown) => {
-        checks.database = 'unreachable';
-        log.warn({ err }, 'readiness: database unreachable');
-      }),
+      withTimeout(WorkerHeartbeatModel.live(container.knex), PROBE_TIMEOUT_MS, 'database').then(
+        (list) => {
+          workers = { live: list.length, list };
+        },
+        (err: unknown) => {
+          checks.database = 'unreachable';
+          log.warn({ err }, 'readiness: database unreachable');
+        },
+      ),
       withTimeout(container.jobStore.ping(), PROBE_TIMEOUT_MS, 'job store').catch((err: unknown) => {
         checks.jobStore = 'unreachable';
         log.warn({ err }, 'readiness: job store unreachable');
       }),
     ]);
     const ok = !draining && checks.database === 'ok' && checks.jobStore === 'ok';
-    sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : draining ? 'shutting down' : 'not ready', ...checks });
+    sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : draining ? 'shutting down' : 'not ready', ...checks, ...(workers ? { workers } : {}) });
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {

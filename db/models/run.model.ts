@@ -205,6 +205,15 @@ export class RunModel extends BaseModel {
     await db.raw(`UPDATE batch_run_history SET activity_log = ${appendActivitySql} WHERE id = ?`, [message, runId]);
   }
 
+  /** Queued runs whose job was never queued (no job id) and that were created before the cut-off, oldest first. */
+  static async queuedWithoutJob(db: Db, olderThanMs: number): Promise<RunRecord[]> {
+    return RunModel.query(db)
+      .where({ status: 'queued' })
+      .whereNull('job_id')
+      .whereRaw(`created_at < now() - (? * interval '1 millisecond')`, [olderThanMs])
+      .orderBy('created_at');
+  }
+
   /** Active runs whose heartbeat (or creation, if never started) is older than the cut-off, oldest first. */
   static async findStale(db: Db, olderThanMs: number): Promise<RunRecord[]> {
     return RunModel.query(db)

@@ -82,6 +82,13 @@ export interface CallLimiter {
   readonly settings: { readonly maxConcurrent: number; readonly minTimeMs: number; readonly windowMs: number; readonly clustered: boolean };
   /** Number of times the clustered limiter was rebuilt after its Redis state vanished. */
   recoveries(): number;
+  /**
+   * How many processes share the plan (the live workers). Without Redis each takes its part of the
+   * rate (see limiterSettings); the clustered limiter shares one quota already and ignores it.
+   */
+  setShare(processes: number): void;
+  /** Starts no call for `ms` (calls scheduled meanwhile wait, as after a 429); `ms` 0 lifts an earlier hold. */
+  holdFor(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -101,20 +108,41 @@ export interface LimiterSettings {
   windowMs: number;
 }
 
-/** Bottleneck settings for the plan (pure; exported for tests). */
-export function limiterSettings(opts: Pick<LimiterOptions, 'plan' | 'callsPerMinute' | 'window' | 'callsPerSecond' | 'maxConcurrent' | 'safetyFactor'>): LimiterSettings {
+/**
+ * Spacing of one process's call starts when `share` processes, each spacing its own calls, share a
+ * plan of `calls` per `ms` without talking to each other. Spaced by m, a process starts at most
+ * floor(ms / m) + 1 calls in any window, so each gets k = floor(calls / share) calls per window with
+ * m just over ms / k; together they stay within the plan however their calls interleave. With more
+ * processes than calls per window no spacing can guarantee it (use Redis then).
+ */
+function sharedSpacingMs(calls: number, ms: number, share: number, safety: number): number {
+  if (share <= 1) return Math.ceil((ms / calls) * safety);
+  const perProcess = calls / share;
+  const k = perProcess >= 1 ? Math.floor(perProcess) : perProcess;
+  return Math.ceil((ms / k) * safety);
+}
+
+/**
+ * Bottleneck settings for the plan (pure; exported for tests). `share`: the number of processes
+ * that share the plan without Redis (the live workers); each gets its part of the rate.
+ */
+export function limiterSettings(
+  opts: Pick<LimiterOptions, 'plan' | 'callsPerMinute' | 'window' | 'callsPerSecond' | 'maxConcurrent' | 'safetyFactor'>,
+  share = 1,
+): LimiterSettings {
   const safety = opts.safetyFactor ?? DEFAULT_SAFETY;
   if (!(safety >= 1)) throw new RangeError('safetyFactor must be >= 1');
+  if (!(share >= 1)) throw new RangeError('share must be >= 1');
   if (opts.plan === 'free') {
     const window = opts.window ?? { calls: opts.callsPerMinute ?? DEFAULT_FREE_CALLS_PER_MINUTE, ms: 60_000 };
     if (!(window.calls > 0) || !(window.ms > 0)) throw new RangeError('window needs positive calls and ms');
-    return { maxConcurrent: 1, minTimeMs: Math.ceil((window.ms / window.calls) * safety), windowMs: window.ms };
+    return { maxConcurrent: 1, minTimeMs: sharedSpacingMs(window.calls, window.ms, share, safety), windowMs: window.ms };
   }
   const cps = opts.callsPerSecond ?? DEFAULT_PAID_CALLS_PER_SECOND;
   if (!(cps > 0)) throw new RangeError('callsPerSecond must be positive');
   const maxConcurrent = opts.maxConcurrent ?? DEFAULT_PAID_CONCURRENCY;
   if (!(maxConcurrent >= 1)) throw new RangeError('maxConcurrent must be >= 1');
-  return { maxConcurrent, minTimeMs: Math.ceil((1000 / cps) * safety), windowMs: 1000 };
+  return { maxConcurrent, minTimeMs: sharedSpacingMs(cps, 1000, share, safety), windowMs: 1000 };
 }
 
 export function retryPolicy(settings: LimiterSettings, overrides: Partial<RetryPolicy> = {}): RetryPolicy {
@@ -182,7 +210,8 @@ interface Generation {
 }
 
 class Limiter implements CallLimiter {
-  readonly settings: CallLimiter['settings'];
+  settings: CallLimiter['settings'];
+  private share = 1;
   private readonly policy: RetryPolicy;
   private readonly totals = emptyCallStats();
   private readonly random: () => number;
@@ -191,6 +220,7 @@ class Limiter implements CallLimiter {
   private recovering: Promise<void> | undefined;
   private recoveryCount = 0;
   private pausedUntil = 0;
+  private heldUntil = 0;
   private closed = false;
   private lastErrorLogAt = 0;
 
@@ -285,7 +315,7 @@ class Limiter implements CallLimiter {
         const job = g.bottleneck.schedule({ priority: attempt > 0 ? PRIORITY_RETRY : PRIORITY_NORMAL }, async () => {
           started = true;
           if (signal?.aborted) throw new MarketDataAbortedError({ cause: signal.reason });
-          const remaining = this.pausedUntil - Date.now();
+          const remaining = Math.max(this.pausedUntil, this.heldUntil) - Date.now();
           if (remaining > 0) throw new PausedSignal(remaining);
           counted = true;
           this.count(stats, 'made');
@@ -330,6 +360,20 @@ class Limiter implements CallLimiter {
 
   recoveries(): number {
     return this.recoveryCount;
+  }
+
+  holdFor(ms: number): void {
+    this.heldUntil = ms > 0 ? Date.now() + ms : 0;
+  }
+
+  setShare(processes: number): void {
+    const share = Math.max(1, Math.floor(processes));
+    if (this.settings.clustered || share === this.share || this.closed) return;
+    const previous = this.settings.minTimeMs;
+    this.share = share;
+    this.settings = { ...limiterSettings(this.opts, share), clustered: false };
+    this.gen.bottleneck.updateSettings({ minTime: this.settings.minTimeMs });
+    this.log?.info({ processes: share, minTimeMs: this.settings.minTimeMs, previousMinTimeMs: previous }, 'vendor plan shared among live workers (no Redis)');
   }
 
   etaSeconds(callsLeft: number): number {

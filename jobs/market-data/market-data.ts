@@ -10,6 +10,7 @@ import type { IsoDate } from '../../core/dates.js';
 import { BarModel, type BarWrite, type Closes } from '../../db/models/bar.model.js';
 import { PriceCoverageModel } from '../../db/models/price-coverage.model.js';
 import { SymbolModel, type PriceStatusWrite, type SymbolPriceInfo } from '../../db/models/symbol.model.js';
+import { isConnectionLoss } from '../../db/connection-errors.js';
 import { MarketDataAbortedError, PolygonAuthError, describeError, isMarketDataError } from './errors.js';
 import { barsForScope, looksLikeMutualFund, mergeCoverage, planFallbackRanges, planFetch, widenToCoverage } from './fetch-planner.js';
 import type { CoverageWindow, FetchPlan, RangeCall } from './fetch-planner.js';
@@ -107,6 +108,11 @@ interface GroupedOutcome {
   failedDates: Map<IsoDate, unknown>;
 }
 
+/** A lost database connection while storing (not a vendor failure, whose network errors carry the same socket codes). */
+function isStoreLoss(e: unknown): boolean {
+  return !isMarketDataError(e) && isConnectionLoss(e);
+}
+
 /**
  * One `ensureBars` call, step by step: read the cache state, plan the calls, fetch grouped daily,
  * record what it covered, fetch ranges (the plan's and the fallbacks), sum up. One abort controller
@@ -171,7 +177,8 @@ class BarFetch {
 
   /** Records a per-call failure, or makes it fatal (bad key) and stops the rest. */
   private onCallError(e: unknown, symbols: readonly string[]): void {
-    if (e instanceof PolygonAuthError) {
+    // A bad key, or a database that went away while storing: stop the rest (the run resumes later).
+    if (e instanceof PolygonAuthError || isStoreLoss(e)) {
       this.fatal ??= e;
       this.controller.abort(e);
       return;
@@ -289,7 +296,7 @@ class BarFetch {
         this.result.barsWritten += written;
         for (const r of rows) this.fetchedBars.set(r.symbol, (this.fetchedBars.get(r.symbol) ?? 0) + 1);
       } catch (e) {
-        if (e instanceof PolygonAuthError) this.onCallError(e, []);
+        if (e instanceof PolygonAuthError || isStoreLoss(e)) this.onCallError(e, []);
         else if (!this.stopped()) {
           failedDates.set(date, e);
           this.deps.logger.warn({ date, err: describeError(e) }, 'grouped daily call failed');

@@ -8,6 +8,8 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import { PostgresBackend } from '@agendajs/postgres-backend';
 import { Agenda, type Job } from 'agenda';
 import { MongoClient } from 'mongodb';
+import pg from 'pg';
+import { isConnectionLoss } from '../../db/connection-errors.js';
 import type { Logger } from '../../core/logger.js';
 import { AGENDA_LOG_TABLE, AGENDA_TABLE } from '../../db/migrations/002_agenda_jobs.js';
 import { ChunkJobData, JOB_CHUNK, JOB_NIGHTLY, JOB_RUN, JOB_SWEEP, RunJobData, touchIntervalMs } from '../definitions.js';
@@ -62,11 +64,16 @@ async function withLockKeeper(
   const controller = new AbortController();
   registry.add(controller);
   let percent = 0;
+  let lastRenewal = Date.now();
   const touch = async (p: number): Promise<void> => {
     percent = p;
     try {
       await job.touch(p);
+      lastRenewal = Date.now();
     } catch (err) {
+      // The store is unreachable (a database restart): the lock is still ours until its lifetime
+      // runs out, so the caller sees the connection error (it waits and resumes), not a lost lock.
+      if (isConnectionLoss(err) && Date.now() - lastRenewal < lockLifetimeMs) throw err;
       const lost = new LockLostError(`lost the lock of job ${String(job.attrs._id)}`, { cause: err });
       if (!controller.signal.aborted) controller.abort(lost);
       throw lost;
@@ -85,6 +92,10 @@ async function withLockKeeper(
       try {
         await touch(percent);
       } catch (err) {
+        if (!controller.signal.aborted) {
+          logger.warn({ err, jobId: String(job.attrs._id) }, 'lock renewal failed: job store unreachable; retrying at the next renewal');
+          continue;
+        }
         logger.warn({ err, jobId: String(job.attrs._id) }, 'lock renewal failed; stopping the job');
         return;
       }
@@ -99,8 +110,24 @@ async function withLockKeeper(
   }
 }
 
+/**
+ * The PostgreSQL pool of the Agenda backend, owned here so that a server restart cannot crash the
+ * process: node-postgres emits 'error' on the pool (idle connections) and on each client when the
+ * server terminates connections (57P01), and an unheard 'error' event kills the process. Broken
+ * connections are dropped by the pool and replaced on the next query.
+ */
+function createStorePool(url: string, name: string, logger: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, application_name: `portfolio-batch:jobs:${name}`.slice(0, 63), max: 10 });
+  pool.on('error', (err) => logger.warn({ err }, 'job store: an idle connection was lost; it is replaced on the next query'));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger.debug({ err }, 'job store: a connection was lost'));
+  });
+  return pool;
+}
+
 export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<AgendaJobStore> {
   let mongo: MongoClient | undefined;
+  let pgPool: pg.Pool | undefined;
   let backend: MongoBackend | PostgresBackend;
   if (opts.mongoUrl) {
     mongo = new MongoClient(opts.mongoUrl);
@@ -114,24 +141,39 @@ export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<Ag
     backend = new MongoBackend({ mongo: db, collection: MONGO_COLLECTION, ensureIndex: true });
   } else {
     // The table comes from a migration; workers never run DDL.
-    backend = new PostgresBackend({
-      connectionString: opts.postgresUrl,
-      tableName: AGENDA_TABLE,
-      logTableName: AGENDA_LOG_TABLE,
-      ensureSchema: false,
+    pgPool = createStorePool(opts.postgresUrl, opts.name, opts.logger);
+    backend = new PostgresBackend({ pool: pgPool, tableName: AGENDA_TABLE, logTableName: AGENDA_LOG_TABLE, ensureSchema: false });
+    // The LISTEN connection: when the server drops it the channel reconnects and listens again on its
+    // own (polling every processEvery covers the gap), but reports each step as an 'error' event.
+    backend.notificationChannel?.on('error', (err: Error) => {
+      if (isConnectionLoss(err)) opts.logger.warn({ err }, 'job store: notification listener lost its connection; reconnecting');
+      else opts.logger.error({ err }, 'job store: notification listener error');
     });
   }
+  // A worker never claims a job it has no free slot for: the claims it may hold (lockLimit, per job
+  // kind and in total) equal the jobs it may run (concurrency, maxConcurrency). Without these limits a
+  // busy worker locks every queued job and holds them until a slot frees or the lock expires, while
+  // idle workers wait.
+  const slots = Math.max(opts.concurrency, 2) + 2;
   const agenda = new Agenda({
     backend,
     name: opts.name,
     processEvery: opts.processEveryMs,
     defaultLockLifetime: opts.lockLifetimeMs,
-    maxConcurrency: Math.max(opts.concurrency, 2) + 2,
+    maxConcurrency: slots,
+    lockLimit: slots,
     defaultConcurrency: opts.concurrency,
+    defaultLockLimit: opts.concurrency,
   });
   // An unhandled 'error' event would crash the process; a lost store connection is logged and retried by Agenda.
   agenda.on('error', (err: Error) => opts.logger.error({ err }, 'job store error'));
   await agenda.ready;
+  // Agenda connects its LISTEN/NOTIFY channel only in start(), and publishes a NOTIFY for a new job
+  // only while it is connected: a process that only enqueues (the API) would leave idle workers to
+  // find onboarding runs at their next poll (PROCESS_EVERY_MS). Connect it here for enqueueing;
+  // start() takes it over on workers.
+  const channel = backend instanceof PostgresBackend ? backend.notificationChannel : undefined;
+  await channel?.connect().catch((err: unknown) => opts.logger.warn({ err }, 'job store: notification channel not connected yet; retrying'));
   const kind = mongo ? 'mongo' : 'postgres';
   opts.logger.info({ jobStore: kind }, kind === 'mongo' ? 'Agenda job store: MongoDB' : 'Agenda job store: PostgreSQL');
 
@@ -159,7 +201,7 @@ export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<Ag
   const registry = new Set<AbortController>();
   const processor: JobProcessor = {
     async start(handlers: JobHandlers, { sweepEveryMs }) {
-      const single = { lockLifetime: opts.lockLifetimeMs, concurrency: 1 };
+      const single = { lockLifetime: opts.lockLifetimeMs, concurrency: 1, lockLimit: 1 };
       /** A job that does a run's work: its payload checked, its lock kept while it runs. */
       const defineLocked = <T>(name: string, payload: { parse(data: unknown): T }, work: (data: T, ctl: JobControl) => Promise<void>): void => {
         agenda.define(
@@ -168,13 +210,14 @@ export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<Ag
             const data = payload.parse(job.attrs.data);
             await withLockKeeper(job, opts.lockLifetimeMs, registry, opts.logger, (ctl) => work(data, ctl));
           },
-          { lockLifetime: opts.lockLifetimeMs, concurrency: opts.concurrency },
+          { lockLifetime: opts.lockLifetimeMs, concurrency: opts.concurrency, lockLimit: opts.concurrency },
         );
       };
       defineLocked(JOB_RUN, RunJobData, (data, ctl) => handlers.run(data, ctl));
       defineLocked(JOB_CHUNK, ChunkJobData, (data, ctl) => handlers.chunk(data, ctl));
       agenda.define(JOB_NIGHTLY, () => handlers.nightly(), single);
       agenda.define(JOB_SWEEP, () => handlers.sweep(), single);
+      if (channel && channel.state !== 'disconnected') await channel.disconnect();
       await agenda.start();
       await agenda.every(sweepEveryMs, JOB_SWEEP, undefined, { skipImmediate: true });
     },
@@ -200,7 +243,9 @@ export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<Ag
       // stop() is a no-op once drain() has stopped the processor, so disconnect the backend directly then.
       if (agenda.isActiveJobProcessor()) await agenda.stop(true);
       else await backend.disconnect();
+      if (channel && channel.state !== 'disconnected') await channel.disconnect();
       await mongo?.close();
+      await pgPool?.end();
     },
   };
 }

@@ -4,6 +4,7 @@
  * its handlers. Adapters: Agenda (agenda-queue.ts, MongoDB or PostgreSQL backend) and an in-memory
  * one (memory-queue.ts). Nothing outside the Agenda adapter knows Agenda.
  */
+import { isConnectionLoss } from '../../db/connection-errors.js';
 import type { ChunkJobData, RunJobData } from '../definitions.js';
 
 /** The job's lock went to another worker: stop writing; the run is continued there. */
@@ -29,9 +30,12 @@ export function checkpoint(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new ShutdownError();
 }
 
-/** True for the errors that mean "stop now and let the run be resumed", not "the run failed". */
+/**
+ * True for the errors that mean "stop now and let the run be resumed", not "the run failed": a lost
+ * lock, a shutdown, or a lost database connection (the worker waits for the database and resumes).
+ */
 export function isInterruption(err: unknown): boolean {
-  return err instanceof LockLostError || err instanceof ShutdownError;
+  return err instanceof LockLostError || err instanceof ShutdownError || isConnectionLoss(err);
 }
 
 /** A running job as its handler sees it. */

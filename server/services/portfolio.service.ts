@@ -24,7 +24,7 @@ import { validateOnboardRequest, type RawOnboardRequest, type ValidOnboardReques
 import type { RunControlService } from './run-control.service.js';
 
 /** What this service needs from the run control. */
-export type RunRequester = Pick<RunControlService, 'requestRun' | 'portfolioFreshness'>;
+export type RunRequester = Pick<RunControlService, 'requestRun' | 'insertRun' | 'enqueueRun' | 'portfolioFreshness'>;
 
 export interface OnboardResult {
   portfolioId: string;
@@ -214,7 +214,10 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
         if ('conflict' in inserted) return inserted;
         await PositionModel.insertMany(trx, inserted.id, v.positions);
         await SymbolModel.addNew(trx, [...new Set(v.positions.map((p) => p.symbol))], today);
-        return inserted;
+        // The queued run commits with the portfolio: a crash after the commit leaves a run to do,
+        // never a portfolio without one.
+        const { runId } = await runs.insertRun(trx, { scope: 'portfolio', portfolioId: inserted.id, source: 'onboarding', requestedBy: userId });
+        return { id: inserted.id, runId };
       });
 
       if ('conflict' in written) {
@@ -227,19 +230,9 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
         throw new ConflictError('A concurrent onboarding request with the same idempotency key is in progress; retry');
       }
 
-      const portfolioId = written.id;
-      let runId: string;
-      try {
-        ({ runId } = await runs.requestRun({ scope: 'portfolio', portfolioId, source: 'onboarding', requestedBy: userId }));
-      } catch (err) {
-        // Without its run the portfolio would sit there unprocessed: take it back out.
-        const removed = await PortfolioModel.deleteIfNoRuns(knex, portfolioId).catch((cleanupErr: unknown) => {
-          logger.error({ err: cleanupErr, portfolioId }, 'could not remove a portfolio whose onboarding run was not requested');
-          return false;
-        });
-        logger.error({ err, portfolioId, removed }, 'onboarding run request failed');
-        throw err;
-      }
+      const { id: portfolioId, runId } = written;
+      // After the commit: if this process dies before the job is queued, the sweeper queues it.
+      await runs.enqueueRun(runId);
       logger.info({ portfolioId, runId, positions: v.positions.length, userId }, 'portfolio onboarded');
       return { portfolioId, runId, replayed: false, warnings: await entryWarnings(v) };
     },

@@ -55,6 +55,8 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     POLYGON_MAX_CONCURRENT: '8',
     LOCK_LIFETIME_MS: '10000',
     PROCESS_EVERY_MS: '300',
+    // Short beats: a starting worker holds its first vendor call for 1.5 beats when it shares the plan without Redis.
+    HEARTBEAT_EVERY_MS: '200',
     SCHEDULE_NIGHTLY: 'false',
     LOG_LEVEL: 'silent',
     ADMIN_TOKEN: 'test-admin-token-0123456789',
