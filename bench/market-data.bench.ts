@@ -91,7 +91,7 @@ async function main(): Promise<void> {
       await BarModel.upsertMany(
         db,
         chunk.flatMap((symbol) =>
-          sim.model.bars(symbol, seedFrom, seedTo).map((b) => ({ symbol, date: b.date, open: b.o, high: b.h, low: b.l, close: b.c, volume: b.v, source: 'polygon' })),
+          sim.model.bars(symbol, seedFrom, seedTo, { adjusted: false }).map((b) => ({ symbol, date: b.date, open: b.o, high: b.h, low: b.l, close: b.c, volume: b.v, source: 'polygon' })),
         ),
       );
     }
