@@ -23,6 +23,7 @@ const PRODUCT_TABLES = [
   'cash_dividends',
   'symbol_profiles',
   'ticker_changes',
+  'corporate_action_coverage',
 ];
 
 async function tables(db: TestDatabase): Promise<string[]> {
