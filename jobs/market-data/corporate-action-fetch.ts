@@ -149,6 +149,7 @@ export class CorporateActionFetch {
       asOf: this.opts.asOf,
       checkedThrough,
       profileAgeMs,
+      inactive: new Set([...profiles.values()].filter((p) => p.active === false).map((p) => p.symbol)),
       ...(this.opts.profileRefreshMs !== undefined ? { profileRefreshMs: this.opts.profileRefreshMs } : {}),
       ...(this.opts.rates ? { rates: this.opts.rates } : {}),
       tradingDaysSince: (since, asOf) => Math.max(0, tradingDaysBetween(since, asOf).length - 1),

@@ -10,7 +10,8 @@
  * of events per trading day and takes whichever costs fewer calls.
  *
  * Ticker details: once per symbol, then again when the stored profile is older than the refresh
- * age (a month by default). Ticker events: on first sight (previous tickers of the instrument).
+ * age (a month by default). Ticker events (was it renamed?): for a symbol the details report
+ * inactive, once; an active ticker's own history is served under its current name.
  */
 import type { IsoDate } from '../../core/dates.js';
 
@@ -35,6 +36,8 @@ export interface CorporateActionPlannerInput {
   checkedThrough: ReadonlyMap<'splits' | 'dividends' | 'ticker_events', ReadonlyMap<string, IsoDate>>;
   /** Per symbol with a stored profile, its age in ms. */
   profileAgeMs: ReadonlyMap<string, number>;
+  /** Symbols whose stored profile says inactive (delisted or renamed). */
+  inactive?: ReadonlySet<string>;
   profileRefreshMs?: number;
   rates?: MarketEventRates;
   /** Trading days in (since, asOf]: how far back a market-wide call reaches. */
@@ -57,7 +60,7 @@ export interface CorporateActionPlan {
   listCalls: ListCall[];
   /** Symbols whose ticker details are fetched (no profile, or an old one). */
   details: string[];
-  /** Symbols whose ticker events are fetched (never asked). */
+  /** Symbols whose ticker events are fetched (inactive, never asked). */
   events: string[];
   /** Per kind: how the symbols asked before are brought up to date. */
   updateMode: Record<ListKind, 'none' | 'per-symbol' | 'market-wide'>;
@@ -100,7 +103,8 @@ export function planCorporateActions(input: CorporateActionPlannerInput): Corpor
     return age === undefined || age >= refreshMs;
   });
   const eventsSeen = input.checkedThrough.get('ticker_events') ?? new Map<string, IsoDate>();
-  const events = symbols.filter((s) => !eventsSeen.has(s));
+  const inactive = input.inactive ?? new Set<string>();
+  const events = symbols.filter((s) => inactive.has(s) && !eventsSeen.has(s));
   const callsPlanned = listCalls.reduce((n, c) => n + c.estimatedPages, 0) + details.length + events.length;
   return { listCalls, details, events, updateMode, callsPlanned };
 }

@@ -58,7 +58,7 @@ describe('two runs fetching overlapping symbols at once', () => {
       for (const r of reqs) if (r.kind === kind) m.set(r.ticker ?? '*', (m.get(r.ticker ?? '*') ?? 0) + 1);
       return m;
     };
-    for (const kind of ['range', 'splits', 'dividends', 'ticker-details', 'ticker-events']) {
+    for (const kind of ['range', 'splits', 'dividends', 'ticker-details']) {
       const m = per(kind);
       expect([...m.keys()].sort(), kind).toEqual(union);
       expect([...m.values()].every((n) => n === 1), kind).toBe(true);

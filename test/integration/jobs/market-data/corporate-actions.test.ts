@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 
 describe('corporate actions through the market-data port', () => {
-  it('first sight: per symbol the whole history of splits and dividends, details and events, counted with the bars', async () => {
+  it('first sight: per symbol the whole history of splits and dividends and the ticker details, counted with the bars', async () => {
     const { sim, md } = await harness(db);
     const progress: { done: number; planned: number }[] = [];
     const r = await md.ensureBars(SCOPE, FROM, AS_OF, {
@@ -58,7 +58,7 @@ describe('corporate actions through the market-data port', () => {
     });
     const reqs = sim.requests();
     const kinds = byKind(reqs);
-    expect(kinds).toMatchObject({ splits: SCOPE.length, dividends: SCOPE.length, 'ticker-details': SCOPE.length, 'ticker-events': SCOPE.length });
+    expect(kinds).toEqual({ range: SCOPE.length, splits: SCOPE.length, dividends: SCOPE.length, 'ticker-details': SCOPE.length });
     expect(reqs.filter((q) => q.kind === 'splits' || q.kind === 'dividends').every((q) => q.ticker !== undefined)).toBe(true);
     expect(r.calls.made).toBe(reqs.length);
     expect(r.calls.planned).toBe(reqs.length);
@@ -95,7 +95,7 @@ describe('corporate actions through the market-data port', () => {
     const wide = reqs.filter((q) => (q.kind === 'splits' || q.kind === 'dividends') && q.ticker === undefined);
     expect(wide.map((q) => q.kind).sort()).toEqual(['dividends', 'splits']);
     for (const q of wide) expect(q.path).toMatch(/(execution_date|ex_dividend_date)\.gte=2025-06-30/);
-    expect(reqs.filter((q) => q.ticker === 'AMZN').map((q) => q.kind).sort()).toEqual(['dividends', 'range', 'splits', 'ticker-details', 'ticker-events']);
+    expect(reqs.filter((q) => q.ticker === 'AMZN').map((q) => q.kind).sort()).toEqual(['dividends', 'range', 'splits', 'ticker-details']);
     expect(reqs.filter((q) => q.kind === 'ticker-details' || q.kind === 'ticker-events').every((q) => q.ticker === 'AMZN')).toBe(true);
     expect(r.corporateActions?.updateMode).toEqual({ splits: 'market-wide', dividends: 'market-wide' });
     expect(r.calls.made).toBe(reqs.length);
@@ -135,12 +135,12 @@ describe('corporate actions through the market-data port', () => {
 
     sim.setFaults({ forbiddenTickers: ['NVDA'] });
     const denied = await md.ensureBars(['NVDA'], FROM, AS_OF, { corporateActions: { asOf: AS_OF } });
-    expect(denied.corporateActions?.failed.map((f) => f.kind).sort()).toEqual(['dividends', 'splits', 'ticker_details', 'ticker_events']);
+    expect(denied.corporateActions?.failed.map((f) => f.kind).sort()).toEqual(['dividends', 'splits', 'ticker_details']);
     sim.setFaults({});
     sim.reset();
     const healed = await md.ensureBars(['NVDA'], FROM, AS_OF, { corporateActions: { asOf: AS_OF } });
     expect(healed.corporateActions?.failed).toEqual([]);
-    expect(byKind(sim.requests())).toEqual({ range: 1, splits: 1, dividends: 1, 'ticker-details': 1, 'ticker-events': 1 });
+    expect(byKind(sim.requests())).toEqual({ range: 1, splits: 1, dividends: 1, 'ticker-details': 1 });
     expect(tradingDaysBetween(FROM, AS_OF).length).toBe(61);
   });
 });

@@ -13,7 +13,7 @@ function input(over: Partial<CorporateActionPlannerInput>): CorporateActionPlann
 const through = (kind: 'splits' | 'dividends' | 'ticker_events', entries: [string, string][]): [typeof kind, Map<string, string>] => [kind, new Map(entries)];
 
 describe('corporate-action planner', () => {
-  it('first sight: the whole history per symbol and endpoint, ticker details and events once each', () => {
+  it('first sight: the whole history per symbol and endpoint, ticker details once each', () => {
     const p = planCorporateActions(input({ symbols: ['MSFT', 'AAPL', 'AAPL'] }));
     expect(p.listCalls).toEqual([
       { kind: 'splits', symbol: 'AAPL', covers: ['AAPL'], estimatedPages: 1 },
@@ -22,8 +22,8 @@ describe('corporate-action planner', () => {
       { kind: 'dividends', symbol: 'MSFT', covers: ['MSFT'], estimatedPages: 1 },
     ]);
     expect(p.details).toEqual(['AAPL', 'MSFT']);
-    expect(p.events).toEqual(['AAPL', 'MSFT']);
-    expect(p.callsPlanned).toBe(8);
+    expect(p.events).toEqual([]);
+    expect(p.callsPlanned).toBe(6);
   });
 
   it('nightly over many symbols: one market-wide call per endpoint since the oldest check', () => {
@@ -64,7 +64,7 @@ describe('corporate-action planner', () => {
     expect(mode(100)).toBe('market-wide');
   });
 
-  it('mixes first sight and updates; a symbol checked through asOf needs nothing; profiles refresh monthly', () => {
+  it('mixes first sight and updates; a symbol checked through asOf needs nothing; profiles refresh monthly; events of inactive symbols once', () => {
     const seen: [string, string][] = [
       ['AAPL', '2025-06-27'],
       ['MSFT', '2025-06-27'],
@@ -72,23 +72,27 @@ describe('corporate-action planner', () => {
     ];
     const p = planCorporateActions(
       input({
-        symbols: ['AAPL', 'MSFT', 'NVDA', 'NEWX'],
+        symbols: ['AAPL', 'MSFT', 'NVDA', 'NEWX', 'GONE'],
+        inactive: new Set(['GONE', 'NVDA']),
         checkedThrough: new Map([through('splits', seen), through('dividends', seen), through('ticker_events', seen)]),
         profileAgeMs: new Map([
           ['AAPL', 29 * DAY],
           ['MSFT', 31 * DAY],
           ['NVDA', DAY],
+          ['GONE', DAY],
         ]),
       }),
     );
     expect(p.listCalls.filter((c) => c.symbol === 'NEWX' && c.since === undefined)).toHaveLength(2);
+    expect(p.listCalls.filter((c) => c.symbol === 'GONE' && c.since === undefined)).toHaveLength(2);
     expect(p.listCalls.filter((c) => c.symbol === undefined).map((c) => c.covers)).toEqual([
       ['AAPL', 'MSFT'],
       ['AAPL', 'MSFT'],
     ]);
     expect(p.details).toEqual(['MSFT', 'NEWX']);
-    expect(p.events).toEqual(['NEWX']);
-    expect(p.callsPlanned).toBe(2 + 2 + 2 + 1);
+    // NVDA's events were read already; GONE's never.
+    expect(p.events).toEqual(['GONE']);
+    expect(p.callsPlanned).toBe(4 + 2 + 2 + 1);
   });
 
   it('turns ticker events into ticker changes', () => {
