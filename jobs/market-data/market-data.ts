@@ -483,7 +483,7 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
 
       // Another run fetching any of these symbols holds their locks: wait for it, then plan again
       // from what it stored, so that no range is asked twice.
-      await withFetchLocks(deps.db, [...lockKeys].map((s) => `symbol:${s}`), async () => {
+      const work = async (): Promise<void> => {
         fetch.resetPlanned();
         const { cache, plan, caPlan } = await planAll();
         if (fetch.planned === 0) return;
@@ -499,6 +499,11 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
             fetch.throwIfStopped();
           }
         });
+      };
+      const keys = [...lockKeys].map((s) => `symbol:${s}`);
+      await withFetchLocks(deps.db, keys, work, { signal: opts.signal }).catch((e: unknown) => {
+        if (opts.signal?.aborted && !isMarketDataError(e)) throw new MarketDataAbortedError({ cause: opts.signal.reason });
+        throw e;
       });
       if (ca) fetch.result.corporateActions = ca.result;
       return fetch.finish();
