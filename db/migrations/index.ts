@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001_core_schema.js';
 import * as m002 from './002_agenda_jobs.js';
 import * as m003 from './003_real_market.js';
+import * as m004 from './004_market_data_basis.js';
 import * as m005 from './005_worker_heartbeats.js';
 import * as m007 from './007_portfolio_lifecycle.js';
 
@@ -16,6 +17,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['001_core_schema', m001],
   ['002_agenda_jobs', m002],
   ['003_real_market', m003],
+  ['004_market_data_basis', m004],
   ['005_worker_heartbeats', m005],
   ['007_portfolio_lifecycle', m007],
 ];

@@ -30,6 +30,8 @@ const BARS: BulkUpsertSpec = {
   ],
   key: ['symbol', 'date'],
   touch: 'fetched_at = now()',
+  // Bars are as traded: the same bar fetched twice is not rewritten.
+  onlyWhenChanged: true,
 };
 
 /** `market_data_cache`: the daily bars fetched from the vendor, one per symbol and trading day. */
@@ -53,7 +55,7 @@ export class BarModel extends BaseModel {
     };
   }
 
-  /** Upserts bars on (symbol, date). Returns rows written. */
+  /** Upserts bars on (symbol, date); a stored bar with the same values is left alone. Returns rows written. */
   static async upsertMany(db: Db, rows: readonly BarWrite[]): Promise<number> {
     return BarModel.upsertRows(db, BARS, rows as unknown as Record<string, unknown>[]);
   }

@@ -20,6 +20,11 @@ export interface BulkUpsertSpec {
   update?: readonly string[];
   /** Extra assignment on conflict, e.g. `updated_at = now()`. */
   touch?: string;
+  /**
+   * On conflict, update only rows whose updated columns differ from the incoming values: a row
+   * stored with the same values is not rewritten (and not counted).
+   */
+  onlyWhenChanged?: boolean;
 }
 
 const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
@@ -72,10 +77,14 @@ export class BaseModel extends Model {
     const update = spec.update ?? names.filter((n) => !spec.key.includes(n));
     const sets = update.map((n) => `${ident(n)} = EXCLUDED.${ident(n)}`);
     if (spec.touch) sets.push(spec.touch);
+    const changed =
+      spec.onlyWhenChanged && update.length > 0
+        ? ` WHERE (${update.map((n) => `${ident(table)}.${ident(n)}`).join(', ')}) IS DISTINCT FROM (${update.map((n) => `EXCLUDED.${ident(n)}`).join(', ')})`
+        : '';
     const onConflict =
       sets.length === 0
         ? `ON CONFLICT (${spec.key.map(ident).join(', ')}) DO NOTHING`
-        : `ON CONFLICT (${spec.key.map(ident).join(', ')}) DO UPDATE SET ${sets.join(', ')}`;
+        : `ON CONFLICT (${spec.key.map(ident).join(', ')}) DO UPDATE SET ${sets.join(', ')}${changed}`;
     const sql = `INSERT INTO ${ident(table)} (${names.map(ident).join(', ')})
       SELECT * FROM unnest(${spec.columns.map((c) => `?::${c.type}[]`).join(', ')})
       ${onConflict}`;

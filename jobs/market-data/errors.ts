@@ -12,6 +12,7 @@ export type MarketDataErrorCode =
   | 'POLYGON_SERVER'
   | 'POLYGON_NETWORK'
   | 'POLYGON_MALFORMED_RESPONSE'
+  | 'POLYGON_BODY_TRANSPORT'
   | 'POLYGON_UNEXPECTED_RESPONSE'
   | 'POLYGON_FOREIGN_NEXT_URL'
   | 'MARKET_DATA_ABORTED';
@@ -107,6 +108,19 @@ export class PolygonMalformedResponseError extends MarketDataError {
   readonly retryable = false;
   constructor(reason: string, details: MarketDataErrorDetails = {}) {
     super(`Malformed Polygon response: ${reason}${suffix(details)}`, details);
+  }
+}
+
+/**
+ * A 200 whose body did not arrive whole: cut short, the connection closed mid-stream, or bytes that
+ * are not JSON. A transport glitch, not the vendor's answer: retried like a network error, within the
+ * same attempt budget. A complete JSON body that fails its schema is PolygonMalformedResponseError.
+ */
+export class PolygonBodyTransportError extends MarketDataError {
+  readonly code = 'POLYGON_BODY_TRANSPORT' as const;
+  readonly retryable = true;
+  constructor(reason: string, details: MarketDataErrorDetails = {}) {
+    super(`Polygon response body incomplete: ${reason}${suffix(details)}`, details);
   }
 }
 

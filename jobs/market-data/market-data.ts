@@ -11,12 +11,17 @@ import { BarModel, type BarWrite, type Closes } from '../../db/models/bar.model.
 import { PriceCoverageModel } from '../../db/models/price-coverage.model.js';
 import { SymbolModel, type PriceStatusWrite, type SymbolPriceInfo } from '../../db/models/symbol.model.js';
 import { isConnectionLoss } from '../../db/connection-errors.js';
+import { withFetchLocks } from '../../db/fetch-locks.js';
+import { CorporateActionFetch } from './corporate-action-fetch.js';
+import type { CallHooks, CorporateActionOptions, CorporateActionsResult } from './corporate-action-fetch.js';
+import type { CorporateActionPlan } from './corporate-action-planner.js';
 import { MarketDataAbortedError, PolygonAuthError, describeError, isMarketDataError } from './errors.js';
 import { barsForScope, looksLikeMutualFund, mergeCoverage, planFallbackRanges, planFetch, widenToCoverage } from './fetch-planner.js';
 import type { CoverageWindow, FetchPlan, RangeCall } from './fetch-planner.js';
 import { emptyCallStats } from './limiter.js';
 import type { CallLimiter, CallStats } from './limiter.js';
 import type { DailyBar, PolygonClient } from './polygon-client.js';
+import { pool } from './pool.js';
 
 export interface MarketDataDeps {
   db: Knex;
@@ -48,6 +53,11 @@ export interface EnsureBarsProgress {
 
 export interface EnsureBarsOptions {
   signal?: AbortSignal;
+  /**
+   * Also bring splits, dividends, ticker details and ticker events of the symbols up to date through
+   * this day, planned and counted with the bars (one progress, one ETA, one call count).
+   */
+  corporateActions?: CorporateActionOptions;
   onProgress?: (p: EnsureBarsProgress) => void | Promise<void>;
 }
 
@@ -63,6 +73,8 @@ export interface EnsureBarsResult {
   calls: { planned: number; made: number; retried: number; rateLimited: number };
   barsWritten: number;
   plan: { strategy: FetchPlan['strategy']; groupedDates: number; rangeCalls: number; fallbackRangeCalls: number; naiveCalls: number };
+  /** When asked for: what the corporate-action and reference calls did. */
+  corporateActions?: CorporateActionsResult;
 }
 
 export interface MarketData {
@@ -79,18 +91,6 @@ function adjacentTradingDays(a: IsoDate, b: IsoDate): boolean {
 
 function normaliseSymbols(symbols: readonly string[]): string[] {
   return [...new Set(symbols.map((s) => s.trim().toUpperCase()).filter((s) => s.length > 0))].sort();
-}
-
-/** Runs `fn` over `items` with at most `n` in flight; stops taking new items once `stop()` is true. */
-async function pool<T>(items: readonly T[], n: number, stop: () => boolean, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !stop()) {
-      const item = items[next++]!;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, () => worker()));
 }
 
 /** What the cache and the universe say about the symbols in scope, read once per call. */
@@ -209,6 +209,8 @@ class BarFetch {
     const groupedIneligible = new Set(
       this.symbols.filter((s) => looksLikeMutualFund(s) || info.get(s)?.assetType === 'mutual_fund' || info.get(s)?.priceStatus === 'unavailable'),
     );
+    // Planned again under the fetch locks: start from a clean slate.
+    this.result.unavailable = [];
     const recheckMs = this.deps.unavailableRecheckMs ?? DEFAULT_UNAVAILABLE_RECHECK_MS;
     const resting = new Set(
       this.symbols.filter((s) => {
@@ -248,6 +250,41 @@ class BarFetch {
       'market-data plan',
     );
     return plan;
+  }
+
+  resetPlanned(): void {
+    this.callsPlanned = 0;
+  }
+
+  /** Adds calls planned by another step (corporate actions) to the progress and ETA. */
+  addPlanned(n: number): void {
+    this.callsPlanned += n;
+  }
+
+  get planned(): number {
+    return this.callsPlanned;
+  }
+
+  /** This call's signal, counters and progress, lent to the corporate-action fetch. */
+  hooks(): CallHooks {
+    return {
+      signal: this.controller.signal,
+      stats: this.stats,
+      progress: () => this.progress(),
+      fatal: (e) => {
+        if (!(e instanceof PolygonAuthError)) return false;
+        this.onCallError(e, []);
+        return true;
+      },
+      addPlanned: (n) => this.addPlanned(n),
+      stopped: () => this.stopped(),
+    };
+  }
+
+  /** Throws the fatal error, or an abort, when the call was stopped. */
+  throwIfStopped(): void {
+    if (this.fatal) throw this.fatal;
+    if (this.stopped()) throw new MarketDataAbortedError({ cause: this.opts.signal?.reason });
   }
 
   /** Runs the vendor steps with the caller's signal wired to this call's controller. */
@@ -425,22 +462,57 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
     async ensureBars(symbolsIn, from, to, opts = {}) {
       assertIsoDate(from);
       assertIsoDate(to);
+      if (opts.corporateActions) assertIsoDate(opts.corporateActions.asOf);
       const symbols = normaliseSymbols(symbolsIn);
       const days = from <= to ? tradingDaysBetween(from, to) : [];
       const fetch = new BarFetch(settings, symbols, days, opts);
-      if (symbols.length === 0 || days.length === 0) {
-        fetch.result.alreadyCached = symbols.length;
-        return fetch.result;
+      if (symbols.length === 0) return fetch.result;
+      const ca = opts.corporateActions ? new CorporateActionFetch(settings, symbols, opts.corporateActions) : undefined;
+
+      const planAll = async (): Promise<{ cache: CacheState | undefined; plan: FetchPlan | undefined; caPlan: CorporateActionPlan | undefined }> => {
+        const cache = days.length > 0 ? await fetch.readCache() : undefined;
+        const plan = cache ? fetch.planCalls(cache) : undefined;
+        const caPlan = ca ? await ca.plan() : undefined;
+        if (caPlan) fetch.addPlanned(caPlan.callsPlanned);
+        return { cache, plan, caPlan };
+      };
+      const first = await planAll();
+      const lockKeys = new Set<string>(first.plan?.needs.map((n) => n.symbol) ?? []);
+      if (first.caPlan) {
+        for (const c of first.caPlan.listCalls) for (const s of c.covers) lockKeys.add(s);
+        for (const s of [...first.caPlan.details, ...first.caPlan.events]) lockKeys.add(s);
       }
-      const cache = await fetch.readCache();
-      const plan = fetch.planCalls(cache);
-      if (plan.callsPlanned === 0) return fetch.finish();
-      const missingBySymbol = new Map(plan.needs.map((n) => [n.symbol, n.missing]));
-      await fetch.withVendorCalls(async () => {
-        const grouped = await fetch.fetchGrouped(plan, missingBySymbol);
-        const lacking = await fetch.recordGrouped(plan, cache, missingBySymbol, grouped);
-        await fetch.fetchRanges(fetch.rangeCalls(plan, cache, lacking), cache);
+      if (fetch.planned === 0 || lockKeys.size === 0) {
+        if (days.length === 0) fetch.result.alreadyCached = symbols.length;
+        if (ca) fetch.result.corporateActions = ca.result;
+        return fetch.finish();
+      }
+
+      // Another run fetching any of these symbols holds their locks: wait for it, then plan again
+      // from what it stored, so that no range is asked twice.
+      const work = async (): Promise<void> => {
+        fetch.resetPlanned();
+        const { cache, plan, caPlan } = await planAll();
+        if (fetch.planned === 0) return;
+        await fetch.withVendorCalls(async () => {
+          if (cache && plan && plan.callsPlanned > 0) {
+            const missingBySymbol = new Map(plan.needs.map((n) => [n.symbol, n.missing]));
+            const grouped = await fetch.fetchGrouped(plan, missingBySymbol);
+            const lacking = await fetch.recordGrouped(plan, cache, missingBySymbol, grouped);
+            await fetch.fetchRanges(fetch.rangeCalls(plan, cache, lacking), cache);
+          }
+          if (ca && caPlan && caPlan.callsPlanned > 0) {
+            await ca.run(caPlan, fetch.hooks());
+            fetch.throwIfStopped();
+          }
+        });
+      };
+      const keys = [...lockKeys].map((s) => `symbol:${s}`);
+      await withFetchLocks(deps.db, keys, work, { signal: opts.signal }).catch((e: unknown) => {
+        if (opts.signal?.aborted && !isMarketDataError(e)) throw new MarketDataAbortedError({ cause: opts.signal.reason });
+        throw e;
       });
+      if (ca) fetch.result.corporateActions = ca.result;
       return fetch.finish();
     },
     async loadCloses(symbols, from, to) {

@@ -1,9 +1,13 @@
 /**
  * Polygon (Massive) REST client on undici: one keep-alive pool for the configured origin, Bearer auth
  * (so URLs carry no key and are safe to log), zod-validated bodies, typed errors. Every HTTP request,
- * each page of a paginated range included, goes through the call limiter, which owns rate and retries.
+ * each page of a paginated range or list included, goes through the call limiter, which owns rate and
+ * retries. Bars are asked as traded (`adjusted=false`): they never change after the fact, and split
+ * adjustment is derived from the split table. A body that does not arrive whole (cut short, invalid
+ * JSON) is retried like a network error; a complete body that fails its schema is not.
  */
 import { Pool, errors as undiciErrors } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Logger } from '../../core/logger.js';
 import type { z } from 'zod';
 import { nyDateOf } from '../calc/trading-calendar.js';
@@ -11,6 +15,7 @@ import type { IsoDate } from '../../core/dates.js';
 import {
   MarketDataAbortedError,
   PolygonAuthError,
+  PolygonBodyTransportError,
   PolygonForeignNextUrlError,
   PolygonMalformedResponseError,
   PolygonNetworkError,
@@ -22,7 +27,16 @@ import {
   redact,
 } from './errors.js';
 import type { CallLimiter, CallStats } from './limiter.js';
-import { AggRangeResponse, GroupedDailyResponse, readErrorBody, requestIdOf } from './polygon-schemas.js';
+import {
+  AggRangeResponse,
+  DividendsResponse,
+  GroupedDailyResponse,
+  SplitsResponse,
+  TickerDetailsResponse,
+  TickerEventsResponse,
+  readErrorBody,
+  requestIdOf,
+} from './polygon-schemas.js';
 
 export interface DailyBar {
   date: IsoDate;
@@ -52,6 +66,70 @@ export interface GroupedResult {
   notFound: boolean;
 }
 
+/** A split as the vendor reports it: on `executionDate`, `from` old shares became `to` new shares. */
+export interface SplitFact {
+  ticker: string;
+  executionDate: IsoDate;
+  from: number;
+  to: number;
+  vendorId: string | null;
+}
+
+/** A cash distribution per share, in the share basis of its ex-dividend date. */
+export interface DividendFact {
+  ticker: string;
+  exDate: IsoDate;
+  type: 'CD' | 'SC' | 'LT' | 'ST';
+  amount: number;
+  currency: string;
+  declarationDate: IsoDate | null;
+  recordDate: IsoDate | null;
+  payDate: IsoDate | null;
+  frequency: number | null;
+  vendorId: string | null;
+}
+
+/**
+ * A reference list query: one ticker's rows (its whole history when `since` is absent), or every
+ * ticker's rows since a date (market-wide, `ticker` absent).
+ */
+export interface ReferenceQuery {
+  ticker?: string | undefined;
+  /** Execution date (splits) or ex-dividend date (dividends) on or after this day. */
+  since?: IsoDate | undefined;
+}
+
+export interface ListResult<T> {
+  rows: T[];
+  /** HTTP pages read (each is a vendor call). */
+  pages: number;
+  /** 404 from the vendor: no rows. */
+  notFound: boolean;
+  requestIds: string[];
+}
+
+/** The vendor's ticker details, reduced to what we keep. */
+export interface TickerDetails {
+  ticker: string;
+  name: string | null;
+  type: string | null;
+  active: boolean | null;
+  market: string | null;
+  primaryExchange: string | null;
+  listDate: IsoDate | null;
+  delistedOn: IsoDate | null;
+  sicCode: string | null;
+  sicDescription: string | null;
+  marketCap: number | null;
+  sharesOutstanding: number | null;
+}
+
+/** From `date` on, the instrument trades as `ticker`; ascending by date. */
+export interface TickerEvent {
+  date: IsoDate;
+  ticker: string;
+}
+
 export interface RequestOptions {
   signal?: AbortSignal | undefined;
   stats?: CallStats | undefined;
@@ -75,10 +153,18 @@ export interface PolygonClientOptions {
 
 export interface PolygonClient {
   readonly baseUrl: string;
-  /** Daily bars of `ticker` in [from, to] (inclusive), following `next_url`. 0 results and 404 are no bars. */
+  /** Daily bars as traded of `ticker` in [from, to] (inclusive), following `next_url`. 0 results and 404 are no bars. */
   getDailyRange(ticker: string, from: IsoDate, to: IsoDate, opts?: RequestOptions): Promise<RangeResult>;
   /** Every exchange-listed ticker's bar on `date`. */
   getGroupedDaily(date: IsoDate, opts?: RequestOptions): Promise<GroupedResult>;
+  /** Splits of one ticker or of the whole market since a date, ascending by execution date, every page. */
+  getSplits(query: ReferenceQuery, opts?: RequestOptions): Promise<ListResult<SplitFact>>;
+  /** Cash dividends of one ticker or of the whole market since a date, ascending by ex-date, every page. */
+  getDividends(query: ReferenceQuery, opts?: RequestOptions): Promise<ListResult<DividendFact>>;
+  /** Ticker details; undefined on 404 (the vendor does not know the ticker). */
+  getTickerDetails(ticker: string, opts?: RequestOptions): Promise<TickerDetails | undefined>;
+  /** The ticker changes of the instrument `ticker` names (best effort: experimental endpoint); undefined on 404. */
+  getTickerEvents(ticker: string, opts?: RequestOptions): Promise<TickerEvent[] | undefined>;
   close(): Promise<void>;
 }
 
@@ -129,6 +215,61 @@ export function parseRangeBody(json: unknown, path: string): { body: AggRangeRes
   }
   const bars = [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   return { body, bars };
+}
+
+const dateOrNull = (d: string | undefined): IsoDate | null => (d !== undefined && /^\d{4}-\d{2}-\d{2}/.test(d) ? d.slice(0, 10) : null);
+
+/** Parses a splits page (exported for fixture tests). */
+export function parseSplitsBody(json: unknown, path: string): { body: SplitsResponse; rows: SplitFact[] } {
+  const body = validate(SplitsResponse, json, path);
+  const rows = (body.results ?? []).map((r) => ({ ticker: r.ticker, executionDate: r.execution_date, from: r.split_from, to: r.split_to, vendorId: r.id ?? null }));
+  return { body, rows };
+}
+
+/** Parses a dividends page (exported for fixture tests). */
+export function parseDividendsBody(json: unknown, path: string): { body: DividendsResponse; rows: DividendFact[] } {
+  const body = validate(DividendsResponse, json, path);
+  const rows = (body.results ?? []).map((r) => ({
+    ticker: r.ticker,
+    exDate: r.ex_dividend_date,
+    type: r.dividend_type,
+    amount: r.cash_amount,
+    currency: (r.currency ?? 'USD').toUpperCase(),
+    declarationDate: r.declaration_date ?? null,
+    recordDate: r.record_date ?? null,
+    payDate: r.pay_date ?? null,
+    frequency: r.frequency ?? null,
+    vendorId: r.id ?? null,
+  }));
+  return { body, rows };
+}
+
+/** Parses a ticker-details body (exported for fixture tests). `delisted_utc` keeps its calendar date. */
+export function parseTickerDetailsBody(json: unknown, path: string): TickerDetails {
+  const r = validate(TickerDetailsResponse, json, path).results;
+  return {
+    ticker: r.ticker,
+    name: r.name ?? null,
+    type: r.type ?? null,
+    active: r.active ?? null,
+    market: r.market ?? null,
+    primaryExchange: r.primary_exchange ?? null,
+    listDate: r.list_date ?? null,
+    delistedOn: dateOrNull(r.delisted_utc),
+    sicCode: r.sic_code ?? null,
+    sicDescription: r.sic_description ?? null,
+    marketCap: r.market_cap ?? null,
+    sharesOutstanding: r.share_class_shares_outstanding ?? null,
+  };
+}
+
+/** Parses a ticker-events body into its ticker changes, ascending by date (exported for fixture tests). */
+export function parseTickerEventsBody(json: unknown, path: string): TickerEvent[] {
+  const r = validate(TickerEventsResponse, json, path).results;
+  return (r.events ?? [])
+    .filter((e) => e.type === 'ticker_change' && e.ticker_change !== undefined)
+    .map((e) => ({ date: e.date, ticker: e.ticker_change!.ticker }))
+    .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
 }
 
 /** Parses a grouped-daily body (exported for fixture tests). The date comes from the request. */
@@ -207,6 +348,57 @@ class UndiciPolygonClient implements PolygonClient {
     return { date, bars, requestId: body.request_id, notFound: false };
   }
 
+  async getSplits(query: ReferenceQuery, opts: RequestOptions = {}): Promise<ListResult<SplitFact>> {
+    const q = this.listQuery(query, 'execution_date');
+    return this.paginate(`${this.basePath}/v3/reference/splits?${q}`, opts, (json, path) => parseSplitsBody(json, path));
+  }
+
+  async getDividends(query: ReferenceQuery, opts: RequestOptions = {}): Promise<ListResult<DividendFact>> {
+    const q = this.listQuery(query, 'ex_dividend_date');
+    return this.paginate(`${this.basePath}/v3/reference/dividends?${q}`, opts, (json, path) => parseDividendsBody(json, path));
+  }
+
+  async getTickerDetails(ticker: string, opts: RequestOptions = {}): Promise<TickerDetails | undefined> {
+    const path = `${this.basePath}/v3/reference/tickers/${encodeURIComponent(ticker)}`;
+    const res = await this.getJson(path, opts);
+    return res.status === 404 ? undefined : parseTickerDetailsBody(res.json, path);
+  }
+
+  async getTickerEvents(ticker: string, opts: RequestOptions = {}): Promise<TickerEvent[] | undefined> {
+    const path = `${this.basePath}/vX/reference/tickers/${encodeURIComponent(ticker)}/events?types=ticker_change`;
+    const res = await this.getJson(path, opts);
+    return res.status === 404 ? undefined : parseTickerEventsBody(res.json, path);
+  }
+
+  private listQuery(query: ReferenceQuery, dateField: string): string {
+    const q = new URLSearchParams();
+    if (query.ticker !== undefined) q.set('ticker', query.ticker);
+    if (query.since !== undefined) q.set(`${dateField}.gte`, query.since);
+    q.set('order', 'asc');
+    q.set('sort', dateField);
+    q.set('limit', '1000');
+    return q.toString();
+  }
+
+  /** Reads every page of a reference list, following `next_url` on the configured host. */
+  private async paginate<T>(first: string, opts: RequestOptions, parse: (json: unknown, path: string) => { body: { request_id?: string | undefined; next_url?: string | undefined }; rows: T[] }): Promise<ListResult<T>> {
+    const rows: T[] = [];
+    const requestIds: string[] = [];
+    let path: string | undefined = first;
+    let pages = 0;
+    while (path !== undefined) {
+      if (pages >= this.maxPages) throw new PolygonMalformedResponseError(`more than ${this.maxPages} pages of next_url`, { path });
+      const res = await this.getJson(path, opts);
+      pages++;
+      if (res.status === 404) return { rows, pages, notFound: rows.length === 0, requestIds };
+      const { body, rows: page } = parse(res.json, path);
+      if (body.request_id !== undefined) requestIds.push(body.request_id);
+      rows.push(...page);
+      path = body.next_url !== undefined ? this.rebase(body.next_url, path) : undefined;
+    }
+    return { rows, pages, notFound: false, requestIds };
+  }
+
   /**
    * `next_url` is absolute and may name the public host even when we talk to a mirror or the
    * simulator; keep its path and query, and refuse any host other than the configured one (or the
@@ -234,22 +426,20 @@ class UndiciPolygonClient implements PolygonClient {
   /** One HTTP attempt. Throws typed errors; 404 is returned for the caller to treat as no data. */
   private async request(path: string, signal: AbortSignal | undefined): Promise<{ status: number; json: unknown }> {
     const started = Date.now();
-    let statusCode: number;
-    let headers: Record<string, string | string[] | undefined>;
-    let text: string;
+    let res: Dispatcher.ResponseData;
     try {
-      const res = await this.pool.request({
+      res = await this.pool.request({
         method: 'GET',
         path,
         headers: { authorization: `Bearer ${this.opts.apiKey}`, accept: 'application/json' },
         signal,
       });
-      statusCode = res.statusCode;
-      headers = res.headers;
-      text = await res.body.text();
     } catch (e) {
       throw this.translateNetworkError(e, path, signal);
     }
+    const statusCode = res.statusCode;
+    const headers = res.headers;
+    const text = await this.readBody(res, path, signal);
     this.opts.logger?.debug({ path, status: statusCode, ms: Date.now() - started }, 'polygon response');
 
     if (statusCode === 200) {
@@ -257,7 +447,8 @@ class UndiciPolygonClient implements PolygonClient {
       try {
         json = JSON.parse(text);
       } catch (e) {
-        throw new PolygonMalformedResponseError('body is not JSON', { path, status: statusCode, cause: e });
+        // Bytes that are not JSON are a transport glitch (a proxy or a cut connection), not an answer.
+        throw new PolygonBodyTransportError('body is not valid JSON', { path, status: statusCode, cause: e });
       }
       return { status: statusCode, json };
     }
@@ -272,6 +463,27 @@ class UndiciPolygonClient implements PolygonClient {
     }
     if (statusCode >= 500) throw new PolygonServerError(message, details);
     throw new PolygonUnexpectedResponseError(message, details);
+  }
+
+  /**
+   * The whole body, or PolygonBodyTransportError when it was cut short: the stream failed, or fewer
+   * bytes arrived than Content-Length promised. Retried like a network error.
+   */
+  private async readBody(res: Dispatcher.ResponseData, path: string, signal: AbortSignal | undefined): Promise<string> {
+    let buf: Buffer;
+    try {
+      buf = Buffer.from(await res.body.arrayBuffer());
+    } catch (e) {
+      if (signal?.aborted) throw new MarketDataAbortedError({ path, cause: signal.reason });
+      const code = errorCode(e) ?? errorCode((e as { cause?: unknown } | null)?.cause);
+      const reason = redact(e instanceof Error ? e.message : String(e), this.secrets);
+      throw new PolygonBodyTransportError(`body cut mid-stream (${code ?? 'stream error'}: ${reason})`, { path, status: res.statusCode, cause: e });
+    }
+    const declared = Number(res.headers['content-length']);
+    if (Number.isInteger(declared) && declared > buf.length) {
+      throw new PolygonBodyTransportError(`${buf.length} of ${declared} bytes arrived`, { path, status: res.statusCode });
+    }
+    return buf.toString('utf8');
   }
 
   private translateNetworkError(e: unknown, path: string, signal: AbortSignal | undefined): Error {

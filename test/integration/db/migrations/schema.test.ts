@@ -23,6 +23,7 @@ const PRODUCT_TABLES = [
   'cash_dividends',
   'symbol_profiles',
   'ticker_changes',
+  'corporate_action_coverage',
 ];
 
 async function tables(db: TestDatabase): Promise<string[]> {
@@ -204,10 +205,11 @@ describe('schema constraints', () => {
     expect(await BarModel.upsertMany(db.knex, rows)).toBe(100_000);
     const first = await dump();
     expect(first?.n).toBe(100_000);
-    expect(await BarModel.upsertMany(db.knex, rows)).toBe(100_000);
+    // the same bars again: nothing rewritten
+    expect(await BarModel.upsertMany(db.knex, rows)).toBe(0);
     expect(await dump()).toEqual(first);
     // a changed close is an update, not a second row
-    await BarModel.upsertMany(db.knex, [{ ...rows[0]!, close: 99 }]);
+    expect(await BarModel.upsertMany(db.knex, [{ ...rows[0]!, close: 99 }, rows[1]!])).toBe(1);
     const [changed] = (await db.knex('market_data_cache').where({ symbol: 'S000', date: '2020-01-01' })) as { close: number }[];
     expect(changed?.close).toBe(99);
     expect((await dump())?.n).toBe(100_000);

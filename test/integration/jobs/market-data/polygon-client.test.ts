@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   MarketDataAbortedError,
   PolygonAuthError,
+  PolygonBodyTransportError,
   PolygonForeignNextUrlError,
   PolygonMalformedResponseError,
   PolygonNetworkError,
@@ -118,6 +119,66 @@ describe('Polygon client against the simulator', () => {
     expect(err).toBeInstanceOf(PolygonMalformedResponseError);
     expect((err as PolygonMalformedResponseError).requestId).toMatch(/^sim/);
     expect(sim.requests()).toHaveLength(1);
+  });
+
+  it('asks for bars as traded (adjusted=false) on range and grouped daily', async () => {
+    await setup({});
+    await client.getDailyRange('AAPL', '2024-01-02', '2024-01-05');
+    await client.getGroupedDaily('2024-01-05');
+    expect(sim.requests().map((r) => new URL(r.path, sim.url).searchParams.get('adjusted'))).toEqual(['false', 'false']);
+  });
+
+  it('retries a body cut short and a body that is not JSON within the attempt budget, on every endpoint', async () => {
+    await setup({ faults: { truncatedBodyEveryNth: 2, invalidJsonEveryNth: 3 } });
+    const range = await client.getDailyRange('AAPL', '2024-01-01', '2024-01-31');
+    expect(range.bars).toEqual(sim.model.bars('AAPL', '2024-01-01', '2024-01-31', { adjusted: false }).map((b) => expect.objectContaining({ date: b.date, close: b.c }) as unknown));
+    const splits = await client.getSplits({ ticker: 'AAPL' });
+    expect(splits.rows.length).toBe(sim.model.splits({ ticker: 'AAPL' }).length);
+    const dividends = await client.getDividends({ ticker: 'AAPL' });
+    expect(dividends.rows.length).toBe(sim.model.dividends({ ticker: 'AAPL' }).length);
+    expect((await client.getTickerDetails('AAPL'))?.ticker).toBe('AAPL');
+    expect(await client.getTickerEvents('AAPL')).toBeDefined();
+    const faults = sim.requests().map((r) => r.fault).filter((f) => f !== undefined);
+    expect(new Set(faults)).toEqual(new Set(['truncated-body', 'invalid-json']));
+    expect(limiter.counters().retried).toBe(faults.length);
+  });
+
+  it('gives up on a body cut short every time after the attempt budget, as a retryable transport error', async () => {
+    await setup({ faults: { truncatedBodyEveryNth: 1 } });
+    const err = await client.getDailyRange('AAPL', '2024-01-01', '2024-01-31').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PolygonBodyTransportError);
+    expect((err as PolygonBodyTransportError).retryable).toBe(true);
+    expect(sim.requests()).toHaveLength(5);
+  });
+
+  it('reads splits and dividends of one ticker and of the whole market, following next_url pages', async () => {
+    await setup({ nextUrlOrigin: 'https://api.polygon.io' });
+    const since = '2020-01-01';
+    const wide = await client.getDividends({ since });
+    expect(wide.pages).toBeGreaterThan(1);
+    expect(wide.rows.length).toBeGreaterThan(1000);
+    expect(wide.rows.every((r) => r.exDate >= since)).toBe(true);
+    expect(new Set(wide.rows.map((r) => `${r.ticker} ${r.exDate} ${r.type}`)).size).toBe(wide.rows.length);
+    const reqs = sim.requests();
+    expect(reqs).toHaveLength(wide.pages);
+    expect(new URL(reqs[0]!.path, sim.url).searchParams.get('ex_dividend_date.gte')).toBe(since);
+    expect(reqs[1]!.path).toContain('cursor=');
+
+    const one = await client.getSplits({ ticker: 'NVDA' });
+    expect(one.rows).toEqual(
+      sim.model.splits({ ticker: 'NVDA' }).map((s) => ({ ticker: 'NVDA', executionDate: s.execution_date, from: s.split_from, to: s.split_to, vendorId: s.id })),
+    );
+  });
+
+  it('reads ticker details and ticker events; 404 is undefined', async () => {
+    await setup({ noDataTickers: ['ZZZZ'] });
+    const d = await client.getTickerDetails('MSFT');
+    expect(d).toMatchObject({ ticker: 'MSFT', active: true, type: 'CS' });
+    expect(d?.sicCode).toMatch(/^\d{4}$/);
+    expect(d?.listDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(await client.getTickerDetails('ZZZZ')).toBeUndefined();
+    const ev = await client.getTickerEvents('MSFT');
+    expect(ev?.[0]?.ticker).toBe('MSFT');
   });
 
   it('times out slow answers (headers timeout) and retries them as network errors', async () => {

@@ -40,7 +40,10 @@ describe('an onboarding run of a 13-position portfolio', () => {
     expect(new Set(reqs.map((r) => r.ticker)).size).toBe(reqs.length);
     for (const r of reqs) expect(symbols.has(r.ticker!)).toBe(true);
     const status = await stack.container.runControl.getRunStatus({ runId });
-    expect(status?.counters.vendorCalls).toBe(reqs.length);
+    // Bars, then splits, dividends, ticker details and events: one count.
+    expect(status?.counters.vendorCalls).toBe(stack.sim.requests().length);
+    const reference = stack.sim.requests().filter((r) => r.kind !== 'range' && r.kind !== 'grouped');
+    expect(reference.filter((r) => r.kind === 'splits').map((r) => r.ticker).sort()).toEqual([...symbols].sort());
     const unavailable = status!.warnings.filter((w) => w.code === 'price_unavailable').map((w) => w.symbol ?? '').sort();
     expect(unavailable).toEqual(['GGIPX', 'GINDX', 'NEAIX']);
     const universe = (await stack.container.knex('symbol_universe').whereIn('symbol', unavailable).select('price_status')) as { price_status: string }[];

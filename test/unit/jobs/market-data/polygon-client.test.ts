@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PolygonMalformedResponseError, redact } from '../../../../jobs/market-data/errors.js';
-import { parseGroupedBody, parseRangeBody, parseRetryAfter } from '../../../../jobs/market-data/polygon-client.js';
+import {
+  parseDividendsBody,
+  parseGroupedBody,
+  parseRangeBody,
+  parseRetryAfter,
+  parseSplitsBody,
+  parseTickerDetailsBody,
+  parseTickerEventsBody,
+} from '../../../../jobs/market-data/polygon-client.js';
 import { readErrorBody } from '../../../../jobs/market-data/polygon-schemas.js';
 
 const fixture = (name: string): unknown =>
@@ -66,6 +74,47 @@ describe('grouped daily bodies', () => {
 
   it('parses a holiday answer without results', () => {
     expect(parseGroupedBody(fixture('grouped-empty.json'), '2024-03-29', '/g').bars.size).toBe(0);
+  });
+});
+
+describe('reference bodies', () => {
+  it('reads splits (4-for-1 is 1 -> 4, a reverse split 10 -> 1) and keeps next_url', () => {
+    const { body, rows } = parseSplitsBody(fixture('splits.json'), '/s');
+    expect(body.next_url).toContain('cursor=');
+    expect(rows).toEqual([
+      { ticker: 'GOOGL', executionDate: '2022-07-18', from: 1, to: 20, vendorId: 'E1d2c3b4a' },
+      { ticker: 'XYZQ', executionDate: '2023-05-02', from: 10, to: 1, vendorId: 'E9f8e7d6c' },
+    ]);
+    expect(() => parseSplitsBody({ status: 'OK', results: [{ ticker: 'X', execution_date: '2023-01-01', split_from: 0, split_to: 2 }] }, '/s')).toThrow(/split_from/);
+  });
+
+  it('reads dividends with optional dates, a default currency and the dividend type', () => {
+    const { rows } = parseDividendsBody(fixture('dividends.json'), '/d');
+    expect(rows[0]).toMatchObject({ ticker: 'AAPL', exDate: '2024-02-09', type: 'CD', amount: 0.24, payDate: '2024-02-15', frequency: 4 });
+    expect(rows[1]).toEqual({
+      ticker: 'COST',
+      exDate: '2024-03-01',
+      type: 'SC',
+      amount: 1.5,
+      currency: 'USD',
+      declarationDate: null,
+      recordDate: null,
+      payDate: null,
+      frequency: 0,
+      vendorId: null,
+    });
+    expect(() => parseDividendsBody({ status: 'OK', results: [{ ticker: 'X', ex_dividend_date: '2024-01-02', cash_amount: 1, dividend_type: 'XX' }] }, '/d')).toThrow(
+      PolygonMalformedResponseError,
+    );
+  });
+
+  it('reads ticker details, a delisting date from delisted_utc, and ticker events in date order', () => {
+    expect(parseTickerDetailsBody(fixture('ticker-details.json'), '/t')).toMatchObject({ ticker: 'META', active: true, sicCode: '7370', listDate: '2012-05-18', delistedOn: null, marketCap: 1200000000000.5 });
+    expect(parseTickerDetailsBody(fixture('ticker-details-delisted.json'), '/t')).toMatchObject({ ticker: 'TWTR', active: false, delistedOn: '2022-11-08', sicCode: null });
+    expect(parseTickerEventsBody(fixture('ticker-events.json'), '/e')).toEqual([
+      { date: '2012-05-18', ticker: 'FB' },
+      { date: '2022-06-09', ticker: 'META' },
+    ]);
   });
 });
 
