@@ -1,4 +1,5 @@
 import { BaseModel, type Db } from './base.model.js';
+import { PortfolioModel } from './portfolio.model.js';
 
 /** A stress scenario a user defined: factor moves by factor key (`rates` a yield change). */
 export interface RiskScenarioRecord {
@@ -54,4 +55,17 @@ export class RiskScenarioModel extends BaseModel {
       return { id: row.scenario_id, name: row.name, shocks: row.shocks, createdAt: row.created_at };
     });
   }
+}
+
+/** The scenarios of each portfolio's owner, by portfolio id (portfolios whose owner has none are absent). */
+export async function scenariosOfPortfolios(db: Db, portfolioIds: readonly string[]): Promise<Map<string, { userId: string; scenarios: RiskScenarioRecord[] }>> {
+  const out = new Map<string, { userId: string; scenarios: RiskScenarioRecord[] }>();
+  if (portfolioIds.length === 0) return out;
+  const owners = (await PortfolioModel.query(db).select('id', 'user_id').whereIn('id', portfolioIds as string[]).toKnexQuery()) as { id: string; user_id: string }[];
+  const byUser = await RiskScenarioModel.ofUsers(db, [...new Set(owners.map((o) => o.user_id))]);
+  for (const o of owners) {
+    const scenarios = byUser.get(o.user_id);
+    if (scenarios && scenarios.length > 0) out.set(o.id, { userId: o.user_id, scenarios });
+  }
+  return out;
 }

@@ -1,0 +1,77 @@
+/**
+ * The risk phase (docs/risk.md): after a portfolio's analytics, the risk figures of every day it has
+ * a snapshot for but no risk summary (or one older than the snapshot). It works in the portfolio
+ * phase's chunks: each chunk job computes its portfolios' analytics, then their risk, in groups of
+ * RISK_GROUP_SIZE portfolios per transaction, and records the portfolio-days done on the chunk
+ * (mirrored into this phase's progress). Everything is decided by per-portfolio watermarks, so a
+ * resumed chunk recomputes nothing already written.
+ */
+import type { IsoDate } from '../../../core/dates.js';
+import type { Db } from '../../../db/models/base.model.js';
+import { PortfolioRiskSummaryModel } from '../../../db/models/portfolio-risk.model.js';
+import { PortfolioModel } from '../../../db/models/portfolio.model.js';
+import { checkpoint, type JobControl } from '../../queue/job-queue.js';
+import { computeRiskGroup, RISK_GROUP_SIZE, type RiskDayCache, type RiskGroupResult } from '../risk-group.js';
+import type { Phase } from '../run-context.js';
+
+/** Portfolios in scope (all live ones, or one) with risk days missing up to `target`, and how many days each. */
+export async function riskBacklog(db: Db, portfolioId: string | null, target: IsoDate): Promise<Map<string, number>> {
+  const scoped = await PortfolioModel.inScope(db, portfolioId);
+  const backlog = await PortfolioRiskSummaryModel.backlog(db, scoped, target);
+  return new Map([...backlog].map(([id, dates]) => [id, dates.length]));
+}
+
+/**
+ * The risk work of a chunk: its portfolios in groups, each group one transaction. `onGroup` is
+ * called after every group (progress); the job's abort signal is checked between groups.
+ */
+export async function workRiskChunk(
+  db: Db,
+  portfolioIds: readonly string[],
+  target: IsoDate,
+  runId: string,
+  ctl: JobControl,
+  onGroup: (r: RiskGroupResult) => Promise<void>,
+): Promise<void> {
+  const cache: RiskDayCache = new Map();
+  for (let i = 0; i < portfolioIds.length; i += RISK_GROUP_SIZE) {
+    checkpoint(ctl.signal);
+    const ids = portfolioIds.slice(i, i + RISK_GROUP_SIZE);
+    let result: RiskGroupResult;
+    try {
+      result = await computeRiskGroup(db, ids, target, runId, cache);
+    } catch (err) {
+      checkpoint(ctl.signal);
+      if (ids.length === 1) throw err;
+      // One bad portfolio must not take the group with it: each alone.
+      result = { days: 0, rows: 0, failed: [] };
+      for (const id of ids) {
+        try {
+          const r = await computeRiskGroup(db, [id], target, runId, cache);
+          result.days += r.days;
+          result.rows += r.rows;
+          result.failed.push(...r.failed);
+        } catch (e) {
+          result.failed.push({ portfolioId: id, error: `risk: ${e instanceof Error ? e.message : String(e)}` });
+        }
+      }
+    }
+    await onGroup(result);
+  }
+}
+
+/**
+ * Starts the risk phase of a run: its total is the portfolio-days to compute (the analytics'
+ * dates of the planned portfolios plus the risk backlog of the others). The work itself runs in the
+ * portfolio chunks, after each chunk's analytics.
+ */
+export const riskPhase: Phase = {
+  name: 'risk',
+  async run(ctx) {
+    const planned = ctx.plan.portfolios.reduce((n, p) => n + p.dates.length, 0);
+    let backlog = 0;
+    const inPlan = new Set(ctx.plan.portfolios.map((p) => p.id));
+    for (const [id, n] of ctx.riskBacklog) if (!inPlan.has(id)) backlog += n;
+    await ctx.rec.startPhase('risk', planned + backlog, 'portfolio-days');
+  },
+};
