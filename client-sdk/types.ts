@@ -20,5 +20,12 @@ export type SnapshotPage = RouterOutputs['portfolio']['snapshots'];
 export type ExposureView = RouterOutputs['portfolio']['exposures'];
 export type RunHistoryPage = RouterOutputs['batch']['history'];
 export type IssuedToken = RouterOutputs['user']['create'];
+export type RiskView = RouterOutputs['portfolio']['risk'];
+export type RiskSummary = NonNullable<RiskView['summary']>;
+export type RiskHistoryPage = RouterOutputs['portfolio']['riskHistory'];
+export type CorrelationView = RouterOutputs['portfolio']['correlations'];
+export type StressView = RouterOutputs['portfolio']['stress'];
+export type RiskScenario = RouterOutputs['risk']['scenarios'][number];
+export type CreateScenarioInput = RouterInputs['risk']['createScenario'];
 
 export type PortfolioBatchClient = TRPCClient<AppRouter>;

@@ -323,3 +323,36 @@ export async function computeRiskGroup(db: Db, portfolioIds: readonly string[], 
     return { days, rows: n, failed };
   });
 }
+
+/** A portfolio-day's figures and matrices computed from stored data without writing (for dates whose matrices are not stored). */
+export interface RiskOnRequest {
+  result: PortfolioRiskResult;
+  matrices: RiskMatrices;
+}
+
+/**
+ * Computes one portfolio-day's risk from stored snapshots, prices, betas and profiles, the same way
+ * the phase does, and writes nothing. Undefined when the portfolio has no snapshot on `date`.
+ */
+export async function computeRiskOnRequest(db: Db, portfolioId: string, date: IsoDate): Promise<RiskOnRequest | undefined> {
+  const [scoped] = await PortfolioModel.inScope(db, portfolioId);
+  if (scoped === undefined) return undefined;
+  const [positions, owners, series] = await Promise.all([
+    PositionModel.liveOf(db, [portfolioId]),
+    scenariosOfPortfolios(db, [portfolioId]),
+    PortfolioRiskSummaryModel.snapshotSeries(db, [portfolioId], lookback(date, RETURN_HISTORY_DAYS), date),
+  ]);
+  const snaps = series.get(portfolioId) ?? [];
+  if (snaps.length === 0 || snaps[snaps.length - 1]!.date !== date) return undefined;
+  const held = positions.get(portfolioId) ?? [];
+  const inputs = await loadInputs(db, [...new Set(held.map((p) => p.symbol))].sort(), date, date);
+  const owner = owners.get(portfolioId);
+  const day = dayFor(new Map(), inputs, date, owner);
+  const values = marketValues(held, [date], inputs).get(date) ?? [];
+  const symbols: Record<string, SymbolRiskData> = {};
+  for (const p of values) symbols[p.symbol] ??= symbolData(inputs, p.symbol, date);
+  const portfolioReturns = toReturnSeries(snaps.map((s) => ({ date: s.date, value: s.dailyReturn })));
+  const r = computePortfolioRiskWithMatrices(day, { nav: snaps[snaps.length - 1]!.totalValue, positions: values, symbols, portfolioReturns });
+  const { matrices, ...result } = r;
+  return { result, matrices };
+}

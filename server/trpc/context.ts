@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Authenticator, Principal } from '../services/auth.js';
 import type { PortfolioService } from '../services/portfolio.service.js';
 import type { CallerRunsService } from '../services/caller-runs.service.js';
+import type { RiskService } from '../services/risk.service.js';
 import type { UserService } from '../services/user.service.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -14,6 +15,7 @@ export interface ApiServices {
   users: UserService;
   portfolios: PortfolioService;
   runs: CallerRunsService;
+  risk: RiskService;
   triggerLimiter: RateLimiter;
 }
 

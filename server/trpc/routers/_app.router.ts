@@ -1,12 +1,14 @@
 import { router } from '../init.js';
 import { batchRouter } from './batch.router.js';
 import { portfolioRouter } from './portfolio.router.js';
+import { riskRouter } from './risk.router.js';
 import { userRouter } from './user.router.js';
 
 export const appRouter = router({
   portfolio: portfolioRouter,
   batch: batchRouter,
   user: userRouter,
+  risk: riskRouter,
 });
 
 export type AppRouter = typeof appRouter;
