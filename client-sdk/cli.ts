@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { createClient, describeError, type ApiErrorInfo, type PortfolioBatchClient, type RunStatusView } from './index.js';
+import { riskReportLines } from './risk-report.js';
 import { isTerminal, waitForRun, WaitTimeoutError } from './wait-for-run.js';
 
 export const EXIT = {
@@ -60,6 +61,9 @@ Commands:
         Your portfolios (admins: everyone's), with how far their snapshots reach
   portfolio get <portfolioId>
         One portfolio: positions with their price status, and its freshness
+  risk <portfolioId> [--date <YYYY-MM-DD>]
+        Risk of a day (default: the latest): volatility, correlation, concentration,
+        factor risk, VaR/ES, sectors and stress tests, a table each
   user create <email>
         Create a user (admin) and print its token, shown only this once
   token create <email | userId>
@@ -102,6 +106,7 @@ export type Command =
   | { kind: 'history'; portfolioId?: string; limit: number; json: boolean }
   | { kind: 'portfolio-list'; json: boolean }
   | { kind: 'portfolio-get'; portfolioId: string; json: boolean }
+  | { kind: 'risk'; portfolioId: string; date?: string; json: boolean }
   | { kind: 'user-create'; email: string; json: boolean }
   | { kind: 'token-create'; who: { email: string } | { userId: string }; json: boolean }
   | { kind: 'token-revoke'; tokenId: string; json: boolean };
@@ -122,6 +127,7 @@ const OPTIONS = {
   watch: { type: 'boolean' },
   portfolio: { type: 'string' },
   from: { type: 'string' },
+  date: { type: 'string' },
   force: { type: 'boolean' },
   limit: { type: 'string' },
   interval: { type: 'string' },
@@ -137,6 +143,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   status: ['portfolio', 'wait', 'watch', 'interval', 'timeout', 'json'],
   history: ['portfolio', 'limit', 'json'],
   portfolio: ['json'],
+  risk: ['date', 'json'],
   user: ['json'],
   token: ['json'],
 };
@@ -165,7 +172,7 @@ export function parseCommand(argv: readonly string[]): Command {
     return { kind: 'version' };
   }
   const allowed = ALLOWED[cmd as string];
-  if (!allowed) throw new UsageError(`Unknown command ${JSON.stringify(cmd)}; commands: onboard, run, status, history, portfolio list|get, user create, token create|revoke`);
+  if (!allowed) throw new UsageError(`Unknown command ${JSON.stringify(cmd)}; commands: onboard, run, status, history, portfolio list|get, risk, user create, token create|revoke`);
   for (const key of Object.keys(v)) {
     if (key !== 'help' && !allowed.includes(key)) throw new UsageError(`Option --${key} does not apply to "${cmd}"`);
   }
@@ -221,6 +228,13 @@ export function parseCommand(argv: readonly string[]): Command {
         return { kind: 'portfolio-get', portfolioId, json };
       }
       throw new UsageError('usage: portfolio-batch portfolio list | portfolio-batch portfolio get <portfolioId>');
+    }
+    case 'risk': {
+      const portfolioId = rest[0];
+      if (!portfolioId) throw new UsageError('risk needs a portfolio id: portfolio-batch risk <portfolioId> [--date YYYY-MM-DD]');
+      extra(1);
+      if (v.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v.date)) throw new UsageError(`--date must be YYYY-MM-DD, got ${JSON.stringify(v.date)}`);
+      return { kind: 'risk', portfolioId, json, ...(v.date !== undefined ? { date: v.date } : {}) };
     }
     case 'user': {
       if (rest[0] !== 'create') throw new UsageError('usage: portfolio-batch user create <email>');
@@ -500,6 +514,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             return `  ${x.symbol.padEnd(8)} ${String(x.quantity).padStart(12)} @ ${x.entryPrice} from ${x.entryDate}${exit}  ${x.investmentClass}  ${price}`;
           }),
         ]);
+      case 'risk':
+        return show(await client.portfolio.risk.query({ portfolioId: cmd.portfolioId, ...(cmd.date ? { date: cmd.date } : {}) }), (r) => riskReportLines(r));
       case 'user-create':
         return show(await client.user.create.mutate({ email: cmd.email }), (u) => [
           `user ${u.userId} (${u.email})`,

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT, runCli } from '../../../../../client-sdk/cli.js';
 import { createClient, describeError, waitForRun, type PortfolioBatchClient } from '../../../../../client-sdk/index.js';
+import { sink } from '../../../../helpers/cli.js';
 import { STRESS_CATALOGUE } from '../../../../../jobs/calc/risk/index.js';
 import { createApiServer, type ApiServer } from '../../../../../server/main.js';
 import { samplePositions } from '../../../../helpers/portfolios.js';
@@ -13,6 +15,7 @@ let admin: PortfolioBatchClient;
 let ada: PortfolioBatchClient;
 let bob: PortfolioBatchClient;
 let portfolioId = '';
+let adaToken = '';
 
 async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string; fields: string[] }> {
   try {
@@ -28,7 +31,8 @@ beforeAll(async () => {
   stack = await startTestStack({ env: { ADMIN_TOKEN: ADMIN, TRIGGER_LIMIT_PER_MINUTE: '1000' } });
   api = await createApiServer(stack.container, { port: 0, host: '127.0.0.1', drainMs: 2_000 });
   admin = createClient({ url: api.url, token: ADMIN });
-  ada = createClient({ url: api.url, token: (await admin.user.create.mutate({ email: 'ada@example.com' })).token });
+  adaToken = (await admin.user.create.mutate({ email: 'ada@example.com' })).token;
+  ada = createClient({ url: api.url, token: adaToken });
   bob = createClient({ url: api.url, token: (await admin.user.create.mutate({ email: 'bob@example.com' })).token });
   // A scenario of Ada's before her portfolio's first run: it is stored with the catalogue's results.
   await ada.risk.createScenario.mutate({ id: 'tech_selloff', name: 'Tech sell-off', shocks: { market: -0.08, growth: -0.12 } });
@@ -129,6 +133,24 @@ describe('risk procedures over HTTP', () => {
     const earlier = await ada.portfolio.stress.query({ portfolioId, date: '2026-10-30' });
     expect(earlier.source).toBe('on_request');
     expect(earlier.results.every((x) => x.moves !== null)).toBe(true);
+  });
+
+  it('the CLI prints a table per section for the latest day and the reasons of the nulls for the first', async () => {
+    const out = sink();
+    const err = sink();
+    expect(await runCli(['risk', portfolioId], { stdout: out.stream, stderr: err.stream, url: api.url, token: adaToken })).toBe(EXIT.ok);
+    for (const section of ['Volatility (annualised)', 'Correlation and concentration', 'Factor risk', 'Value at risk and expected shortfall', 'Sectors', 'Stress tests']) {
+      expect(out.text()).toContain(section);
+    }
+    expect(out.text()).toContain(`on ${TEST_TARGET}`);
+    expect(out.text()).toMatch(/market_crash_35\s+−\$/);
+    const first = (await ada.portfolio.riskHistory.query({ portfolioId, limit: 1 })).summaries[0]!;
+    const early = sink();
+    expect(await runCli(['risk', portfolioId, '--date', first.date], { stdout: early.stream, stderr: sink().stream, url: api.url, token: adaToken })).toBe(EXIT.ok);
+    expect(early.text()).toMatch(/21 days\s+—\s+insufficient_observations \(1\/15\)/);
+    const other = sink();
+    expect(await runCli(['risk', portfolioId, '--date', '2026-13-01'], { stdout: sink().stream, stderr: other.stream, url: api.url, token: adaToken })).toBe(EXIT.usage);
+    expect(other.text()).toContain('date');
   });
 
   it('another user sees none of it', async () => {
