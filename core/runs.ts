@@ -44,6 +44,8 @@ export interface RunCounters {
   riskDays: number;
   /** Risk rows written (summaries, sector and stress rows, matrices). */
   riskRows: number;
+  /** Milliseconds the risk work took, summed over the chunks (they may overlap in time). */
+  riskMs: number;
 }
 
 export interface RunWarning {

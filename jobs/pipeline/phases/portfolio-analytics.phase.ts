@@ -89,8 +89,9 @@ async function workChunk(deps: PipelineDeps, run: RunRecord, chunk: ChunkRecord,
       await RunChunkModel.recordProgress(deps.knex, run.id, chunk.chunk_no, progress, CHUNK_WARNINGS);
     }
     // The risk phase over the same portfolios, from their risk watermarks (a resumed chunk continues there).
-    await workRiskChunk(deps.knex, chunk.portfolio_ids, target, run.id, ctl, async (r) => {
+    await workRiskChunk(deps.knex, chunk.portfolio_ids, target, run.id, ctl, async (r, ms) => {
       progress.counters.riskDays = (progress.counters.riskDays ?? 0) + r.days;
+      progress.counters.riskMs = (progress.counters.riskMs ?? 0) + Math.round(ms);
       progress.counters.riskRows = (progress.counters.riskRows ?? 0) + r.rows;
       progress.failures.push(...r.failed);
       await ctl.touch(100);

@@ -6,6 +6,7 @@
  * (mirrored into this phase's progress). Everything is decided by per-portfolio watermarks, so a
  * resumed chunk recomputes nothing already written.
  */
+import { performance } from 'node:perf_hooks';
 import type { IsoDate } from '../../../core/dates.js';
 import type { Db } from '../../../db/models/base.model.js';
 import { PortfolioRiskSummaryModel } from '../../../db/models/portfolio-risk.model.js';
@@ -31,12 +32,13 @@ export async function workRiskChunk(
   target: IsoDate,
   runId: string,
   ctl: JobControl,
-  onGroup: (r: RiskGroupResult) => Promise<void>,
+  onGroup: (r: RiskGroupResult, ms: number) => Promise<void>,
 ): Promise<void> {
   const cache: RiskDayCache = new Map();
   for (let i = 0; i < portfolioIds.length; i += RISK_GROUP_SIZE) {
     checkpoint(ctl.signal);
     const ids = portfolioIds.slice(i, i + RISK_GROUP_SIZE);
+    const t0 = performance.now();
     let result: RiskGroupResult;
     try {
       result = await computeRiskGroup(db, ids, target, runId, cache);
@@ -56,7 +58,7 @@ export async function workRiskChunk(
         }
       }
     }
-    await onGroup(result);
+    await onGroup(result, performance.now() - t0);
   }
 }
 
