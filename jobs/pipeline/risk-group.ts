@@ -111,13 +111,26 @@ function factorReturnsOf(proxy: Map<string, ReturnSeries>): PerFactor<ReturnSeri
   };
 }
 
-/** The inputs a group reads once. */
-interface GroupInputs {
+/** The inputs a group reads: prices, corporate actions, betas and profiles of its symbols. */
+export interface GroupInputs {
   returns: Map<string, ReturnSeries>;
   factorReturns: PerFactor<ReturnSeries>;
   histories: Record<string, { closes: Bar[]; actions: CorporateActions }>;
   betas: Map<string, Map<string, number>>;
   profiles: Map<string, ProfileView>;
+}
+
+/** Inputs read once for several groups (a chunk): they cover `symbols` from `first` to `target`. */
+export interface SharedRiskInputs {
+  symbols: ReadonlySet<string>;
+  first: IsoDate;
+  target: IsoDate;
+  data: GroupInputs;
+}
+
+/** Reads the inputs of the symbols for risk days from `first` to `target`, for several groups to share. */
+export async function loadSharedRiskInputs(db: Db, symbols: readonly string[], first: IsoDate, target: IsoDate): Promise<SharedRiskInputs> {
+  return { symbols: new Set(symbols), first, target, data: await loadInputs(db, symbols, first, target) };
 }
 
 async function loadInputs(db: Db, symbols: readonly string[], first: IsoDate, target: IsoDate): Promise<GroupInputs> {
@@ -277,7 +290,14 @@ function computePortfolio(
  * transaction under their locks. Portfolios that are not live, or have nothing missing, write
  * nothing. A portfolio whose computation throws is reported and left out; the others are written.
  */
-export async function computeRiskGroup(db: Db, portfolioIds: readonly string[], target: IsoDate, runId: string | null, cache: RiskDayCache = new Map()): Promise<RiskGroupResult> {
+export async function computeRiskGroup(
+  db: Db,
+  portfolioIds: readonly string[],
+  target: IsoDate,
+  runId: string | null,
+  cache: RiskDayCache = new Map(),
+  shared?: SharedRiskInputs,
+): Promise<RiskGroupResult> {
   if (portfolioIds.length === 0) return { days: 0, rows: 0, failed: [] };
   return db.transaction(async (trx) => {
     await PortfolioModel.lockForWrite(trx, portfolioIds);
@@ -293,7 +313,8 @@ export async function computeRiskGroup(db: Db, portfolioIds: readonly string[], 
       PortfolioRiskSummaryModel.snapshotSeries(trx, ids, lookback(first, RETURN_HISTORY_DAYS), target),
     ]);
     const symbols = [...new Set([...positions.values()].flat().map((p) => p.symbol))].sort();
-    const inputs = await loadInputs(trx, symbols, first, target);
+    const covered = shared !== undefined && shared.target === target && shared.first <= first && symbols.every((s) => shared.symbols.has(s));
+    const inputs = covered ? shared.data : await loadInputs(trx, symbols, first, target);
 
     const failed: PortfolioFailure[] = [];
     const rows: PortfolioRows[] = [];

@@ -12,7 +12,8 @@ import type { Db } from '../../../db/models/base.model.js';
 import { PortfolioRiskSummaryModel } from '../../../db/models/portfolio-risk.model.js';
 import { PortfolioModel } from '../../../db/models/portfolio.model.js';
 import { checkpoint, type JobControl } from '../../queue/job-queue.js';
-import { computeRiskGroup, RISK_GROUP_SIZE, type RiskDayCache, type RiskGroupResult } from '../risk-group.js';
+import { PositionModel } from '../../../db/models/position.model.js';
+import { computeRiskGroup, loadSharedRiskInputs, RISK_GROUP_SIZE, type RiskDayCache, type RiskGroupResult } from '../risk-group.js';
 import type { Phase } from '../run-context.js';
 
 /** Portfolios in scope (all live ones, or one) with risk days missing up to `target`, and how many days each. */
@@ -35,13 +36,22 @@ export async function workRiskChunk(
   onGroup: (r: RiskGroupResult, ms: number) => Promise<void>,
 ): Promise<void> {
   const cache: RiskDayCache = new Map();
-  for (let i = 0; i < portfolioIds.length; i += RISK_GROUP_SIZE) {
+  // The chunk's backlog decides which portfolios have work; the inputs all of them need are read
+  // once (each group re-checks its watermarks under its locks and reads its own when not covered).
+  const backlog = await PortfolioRiskSummaryModel.backlog(db, await PortfolioModel.inScope(db, null, portfolioIds), target);
+  const todo = portfolioIds.filter((id) => backlog.has(id));
+  if (todo.length === 0) return;
+  const positions = await PositionModel.liveOf(db, todo);
+  const symbols = [...new Set([...positions.values()].flat().map((p) => p.symbol))].sort();
+  const first = todo.reduce<IsoDate>((m, id) => (backlog.get(id)![0]! < m ? backlog.get(id)![0]! : m), target);
+  const shared = await loadSharedRiskInputs(db, symbols, first, target);
+  for (let i = 0; i < todo.length; i += RISK_GROUP_SIZE) {
     checkpoint(ctl.signal);
-    const ids = portfolioIds.slice(i, i + RISK_GROUP_SIZE);
+    const ids = todo.slice(i, i + RISK_GROUP_SIZE);
     const t0 = performance.now();
     let result: RiskGroupResult;
     try {
-      result = await computeRiskGroup(db, ids, target, runId, cache);
+      result = await computeRiskGroup(db, ids, target, runId, cache, shared);
     } catch (err) {
       checkpoint(ctl.signal);
       if (ids.length === 1) throw err;
@@ -49,7 +59,7 @@ export async function workRiskChunk(
       result = { days: 0, rows: 0, failed: [] };
       for (const id of ids) {
         try {
-          const r = await computeRiskGroup(db, [id], target, runId, cache);
+          const r = await computeRiskGroup(db, [id], target, runId, cache, shared);
           result.days += r.days;
           result.rows += r.rows;
           result.failed.push(...r.failed);
