@@ -64,6 +64,12 @@ export interface RiskGroupResult {
 /** Day models shared by the groups of one job: by date and the owner's scenarios. */
 export type RiskDayCache = Map<string, RiskDay>;
 
+/**
+ * Day models a cache keeps (the oldest added is dropped first): each holds the figures of every
+ * symbol computed that day, a few kB per symbol, so a backfill over a year of days must not keep them all.
+ */
+export const MAX_CACHED_RISK_DAYS = 40;
+
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 function lookback(d: IsoDate, n: number): IsoDate {
@@ -161,6 +167,7 @@ function dayFor(cache: RiskDayCache, inputs: GroupInputs, date: IsoDate, owner: 
   if (day === undefined) {
     day = prepareRiskDay({ date, factorReturns: inputs.factorReturns, scenarios: owner?.scenarios ?? [] });
     cache.set(key, day);
+    if (cache.size > MAX_CACHED_RISK_DAYS) cache.delete(cache.keys().next().value!);
   }
   return day;
 }

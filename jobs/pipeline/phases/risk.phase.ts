@@ -13,7 +13,7 @@ import { PortfolioRiskSummaryModel } from '../../../db/models/portfolio-risk.mod
 import { PortfolioModel } from '../../../db/models/portfolio.model.js';
 import { checkpoint, type JobControl } from '../../queue/job-queue.js';
 import { PositionModel } from '../../../db/models/position.model.js';
-import { computeRiskGroup, loadSharedRiskInputs, RISK_GROUP_SIZE, type RiskDayCache, type RiskGroupResult } from '../risk-group.js';
+import { computeRiskGroup, loadSharedRiskInputs, RISK_GROUP_SIZE, type RiskDayCache, type RiskGroupResult, type SharedRiskInputs } from '../risk-group.js';
 import type { Phase } from '../run-context.js';
 
 /** Portfolios in scope (all live ones, or one) with risk days missing up to `target`, and how many days each. */
@@ -21,6 +21,18 @@ export async function riskBacklog(db: Db, portfolioId: string | null, target: Is
   const scoped = await PortfolioModel.inScope(db, portfolioId);
   const backlog = await PortfolioRiskSummaryModel.backlog(db, scoped, target);
   return new Map([...backlog].map(([id, dates]) => [id, dates.length]));
+}
+
+/**
+ * What the chunks of one run share in this process: the inputs read (prices do not change once the
+ * run's market-data phase is done) and the day models with their per-symbol figures. One run at a
+ * time is kept; a chunk of another run replaces it.
+ */
+let runShared: { runId: string; target: IsoDate; inputs: SharedRiskInputs | undefined; days: RiskDayCache } | undefined;
+
+function sharedOf(runId: string, target: IsoDate): NonNullable<typeof runShared> {
+  if (runShared?.runId !== runId || runShared.target !== target) runShared = { runId, target, inputs: undefined, days: new Map() };
+  return runShared;
 }
 
 /**
@@ -35,7 +47,8 @@ export async function workRiskChunk(
   ctl: JobControl,
   onGroup: (r: RiskGroupResult, ms: number) => Promise<void>,
 ): Promise<void> {
-  const cache: RiskDayCache = new Map();
+  const run = sharedOf(runId, target);
+  const cache = run.days;
   // The chunk's backlog decides which portfolios have work; the inputs all of them need are read
   // once (each group re-checks its watermarks under its locks and reads its own when not covered).
   const backlog = await PortfolioRiskSummaryModel.backlog(db, await PortfolioModel.inScope(db, null, portfolioIds), target);
@@ -44,7 +57,10 @@ export async function workRiskChunk(
   const positions = await PositionModel.liveOf(db, todo);
   const symbols = [...new Set([...positions.values()].flat().map((p) => p.symbol))].sort();
   const first = todo.reduce<IsoDate>((m, id) => (backlog.get(id)![0]! < m ? backlog.get(id)![0]! : m), target);
-  const shared = await loadSharedRiskInputs(db, symbols, first, target);
+  const known = run.inputs;
+  const covered = known !== undefined && known.first <= first && symbols.every((s) => known.symbols.has(s));
+  const shared = covered ? known : await loadSharedRiskInputs(db, [...new Set([...symbols, ...(known?.symbols ?? [])])].sort(), known && known.first < first ? known.first : first, target);
+  run.inputs = shared;
   for (let i = 0; i < todo.length; i += RISK_GROUP_SIZE) {
     checkpoint(ctl.signal);
     const ids = todo.slice(i, i + RISK_GROUP_SIZE);
