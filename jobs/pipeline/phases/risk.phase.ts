@@ -13,6 +13,7 @@ import { PortfolioRiskSummaryModel } from '../../../db/models/portfolio-risk.mod
 import { PortfolioModel } from '../../../db/models/portfolio.model.js';
 import { checkpoint, type JobControl } from '../../queue/job-queue.js';
 import { PositionModel } from '../../../db/models/position.model.js';
+import { RunChunkModel } from '../../../db/models/run-chunk.model.js';
 import { computeRiskGroup, loadSharedRiskInputs, RISK_GROUP_SIZE, type RiskDayCache, type RiskGroupResult, type SharedRiskInputs } from '../risk-group.js';
 import type { Phase } from '../run-context.js';
 
@@ -59,7 +60,15 @@ export async function workRiskChunk(
   const first = todo.reduce<IsoDate>((m, id) => (backlog.get(id)![0]! < m ? backlog.get(id)![0]! : m), target);
   const known = run.inputs;
   const covered = known !== undefined && known.first <= first && symbols.every((s) => known.symbols.has(s));
-  const shared = covered ? known : await loadSharedRiskInputs(db, [...new Set([...symbols, ...(known?.symbols ?? [])])].sort(), known && known.first < first ? known.first : first, target);
+  let shared: SharedRiskInputs;
+  if (covered) shared = known;
+  else {
+    // Read once for every chunk of the run: the symbols of all its portfolios, not only this chunk's.
+    const runIds = (await RunChunkModel.ofRun(db, runId)).flatMap((c) => c.portfolio_ids);
+    const runSymbols = [...(await PositionModel.liveOf(db, runIds)).values()].flat().map((p) => p.symbol);
+    const all = [...new Set([...symbols, ...runSymbols, ...(known?.symbols ?? [])])].sort();
+    shared = await loadSharedRiskInputs(db, all, known && known.first < first ? known.first : first, target);
+  }
   run.inputs = shared;
   for (let i = 0; i < todo.length; i += RISK_GROUP_SIZE) {
     checkpoint(ctl.signal);
