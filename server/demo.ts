@@ -3,6 +3,8 @@
  * PostgreSQL without DATABASE_URL, the Polygon simulator without POLYGON_API_KEY, an in-memory
  * admin token without ADMIN_TOKEN), the API and a worker in this process, then drives everything
  * through the SDK like any client would: onboard a sample portfolio, follow its run, print a summary.
+ * It prints the web console's address with a sign-in link first; on a terminal it keeps serving the
+ * console after the summary until Ctrl-C.
  * A second start reuses the data folder: the same idempotency key finds the portfolio, and the
  * `settings` run it requests finds nothing missing for the days already covered.
  */
@@ -186,7 +188,21 @@ function demoConfig(base: Config, sim: PolygonSim | undefined, adminToken: strin
   };
 }
 
-export async function runDemo(): Promise<number> {
+export interface DemoOptions {
+  /** After the summary, keep serving the web console (default: on a terminal). */
+  keepOpen?: boolean;
+  /** With keepOpen: stop when this settles (default: SIGINT or SIGTERM). */
+  until?: Promise<unknown>;
+}
+
+const signalled = (): Promise<void> =>
+  new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+
+export async function runDemo(opts: DemoOptions = {}): Promise<number> {
+  const keepOpen = opts.keepOpen ?? Boolean(process.stdout.isTTY && process.stdin.isTTY);
   const started = Date.now();
   const out = (s: string): void => {
     process.stdout.write(`${s}\n`);
@@ -216,6 +232,9 @@ export async function runDemo(): Promise<number> {
     const issued = await demoUserToken(admin);
     revoke = () => admin.user.revokeToken.mutate({ tokenId: issued.tokenId });
     const user = createClient({ url: api.url, token: issued.token });
+    out(`Web console: ${api.url}/#token=${issued.token}  (signed in as ${DEMO_EMAIL}; the link keeps working while the demo runs)`);
+    // An admin token the demo made up is shown; one from ADMIN_TOKEN is the operator's and is not printed.
+    out(base.api.adminToken ? `  as admin: ${api.url}/ and sign in with ADMIN_TOKEN` : `  as admin: ${api.url}/#token=${adminToken}`);
     const target = targetDate(container.clock(), config.batch.closeCutoff);
     out(`Target date (latest final close, New York): ${target}`);
 
@@ -228,6 +247,12 @@ export async function runDemo(): Promise<number> {
       progress.stop();
     }
     for (const line of await summary(user, portfolioId, final, Date.now() - started)) out(line);
+    if (keepOpen) {
+      // On a terminal the console stays up to be looked at; pipes and CI get the summary and an exit.
+      out('');
+      out(`The web console stays up at ${api.url}/ (links above). Ctrl-C stops the demo.`);
+      await (opts.until ?? signalled()).catch(() => undefined);
+    }
     return exitCodeOf(final.status);
   } catch (err) {
     const e = describeError(err);
@@ -248,7 +273,8 @@ export async function runDemo(): Promise<number> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   // Exit explicitly once everything is closed: a job-store timer of a finished job can otherwise
   // keep the event loop alive for half a lock lifetime.
-  runDemo().then(
+  // `--keep-open`: serve the console after the summary even without a terminal (until SIGINT/SIGTERM).
+  runDemo(process.argv.includes('--keep-open') ? { keepOpen: true } : {}).then(
     (code) => process.exit(code),
     (err: unknown) => {
       process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);

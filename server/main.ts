@@ -13,6 +13,7 @@ import { ValidationError } from './services/errors.js';
 import { createContextFactory, type ApiServices } from './trpc/context.js';
 import { toTRPCError } from './trpc/error-map.js';
 import { appRouter } from './trpc/routers/_app.router.js';
+import { createWebConsole } from './web-console.js';
 
 export interface ApiServerOptions {
   /** Default: config.api.port (0 picks a free port). */
@@ -66,6 +67,7 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
 
   const contextOf = createContextFactory(services);
   const cors = createCors(config.api.corsOrigins);
+  const web = createWebConsole(log);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -129,6 +131,7 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
       trpc(req, res);
       return;
     }
+    if (web.handle(req, res)) return;
     sendJson(res, 404, { error: `No route ${req.method ?? 'GET'} ${path}; the API is at /trpc/<procedure>, probes at /healthz and /readyz` });
   });
   // Pollers reuse connections; keep them a little longer than the 2 s polling interval.

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001_core_schema.js';
 import * as m002 from './002_agenda_jobs.js';
 import * as m003 from './003_real_market.js';
+import * as m007 from './007_portfolio_lifecycle.js';
 import * as m008 from './008_risk.js';
 
 interface Migration {
@@ -15,6 +16,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['001_core_schema', m001],
   ['002_agenda_jobs', m002],
   ['003_real_market', m003],
+  ['007_portfolio_lifecycle', m007],
   ['008_risk', m008],
 ];
 

@@ -20,7 +20,7 @@ import { computePortfolioDays } from '../calc/portfolio-day.js';
 import { STALE_PRICE_TRADING_DAYS } from '../calc/returns.js';
 import { addTradingDays, nextTradingDay, tradingDayOnOrAfter, tradingDaysBetween } from '../calc/trading-calendar.js';
 import { isInterruption } from '../queue/job-queue.js';
-import type { PortfolioPlan } from './plan-run.js';
+import { firstDateOf, planPortfolios, type PortfolioPlan } from './plan-run.js';
 import { watermarks } from './watermark.js';
 
 /** Portfolios per transaction: a few set-based statements serve the whole group. */
@@ -126,6 +126,8 @@ function computeRows(
     prior,
     histories,
     betas: inputs.betas,
+    fees: plan.fees ?? [],
+    cashFlows: plan.cashFlows ?? [],
   });
 
   const symbolOf = new Map(plan.positions.map((p) => [p.id, p.symbol]));
@@ -172,16 +174,62 @@ function computeRows(
   return { plan, firstDate, dates: dates.length, snapshots, positionRows, portfolioRows, warnings: [...warnings.values()] };
 }
 
-/** Under the group's locks: the first date each portfolio still needs (another run may have written some meanwhile). */
-async function startDates(trx: Db, plans: readonly PortfolioPlan[], target: IsoDate, force: boolean): Promise<Map<string, IsoDate>> {
+/**
+ * Under the group's locks: the first date each portfolio still needs (another run may have written
+ * some meanwhile), or the earlier date its invalidation mark asks for.
+ */
+async function startDates(
+  trx: Db,
+  plans: readonly PortfolioPlan[],
+  target: IsoDate,
+  force: boolean,
+  changes: Map<string, { recomputeFrom: IsoDate | null }>,
+): Promise<Map<string, IsoDate>> {
   if (force) return new Map(plans.map((p) => [p.id, p.firstDate]));
   const marks = await watermarks(trx, plans, target);
   const start = new Map<string, IsoDate>();
   for (const p of plans) {
-    const first = marks.get(p.id)?.firstMissing;
+    const first = firstDateOf(p.inception, { portfolioId: null, target, from: null, force: false }, marks.get(p.id), changes.get(p.id)?.recomputeFrom ?? null);
     if (first) start.set(p.id, first);
   }
   return start;
+}
+
+/**
+ * Under the group's locks (a change of a portfolio takes the same lock, so none lands meanwhile):
+ * drops deleted portfolios, and re-plans those changed since the run read them, with their inputs,
+ * so a change committed before this point is in this run's numbers.
+ */
+async function currentPlans(
+  db: Db,
+  trx: Db,
+  plans: readonly PortfolioPlan[],
+  target: IsoDate,
+  force: boolean,
+  inputs: AnalyticsInputs,
+  changes: Map<string, { recomputeFrom: IsoDate | null; version: number; deleted: boolean }>,
+): Promise<{ plans: PortfolioPlan[]; gone: string[]; inputsOf: (id: string) => AnalyticsInputs }> {
+  const gone: string[] = [];
+  const kept: PortfolioPlan[] = [];
+  const stale: string[] = [];
+  for (const p of plans) {
+    const c = changes.get(p.id);
+    if (!c || c.deleted) gone.push(p.id);
+    else if (p.changeVersion !== undefined && c.version !== p.changeVersion) stale.push(p.id);
+    else kept.push(p);
+  }
+  const own = new Map<string, AnalyticsInputs>();
+  if (stale.length > 0) {
+    const fresh = (await planPortfolios(trx, { portfolioId: null, target, from: null, force }, stale)).portfolios;
+    const found = new Set(fresh.map((p) => p.id));
+    for (const id of stale) if (!found.has(id)) gone.push(id);
+    for (const p of fresh) {
+      // Market data is not part of a change: it is read outside the transaction.
+      own.set(p.id, await loadAnalyticsInputs(db, [p], target, undefined));
+      kept.push(p);
+    }
+  }
+  return { plans: kept, gone, inputsOf: (id) => own.get(id) ?? inputs };
 }
 
 /** Writes the computed rows; exposures of recomputed dates are replaced, so a factor that lost its beta keeps no stale row. */
@@ -221,10 +269,15 @@ async function analysePortfolioGroup(
       trx,
       plans.map((p) => p.id),
     );
-    const start = await startDates(trx, plans, target, force);
-    const outcomes: PortfolioOutcome[] = plans.filter((p) => !start.has(p.id)).map((p) => noWork(p.id));
+    const changes = await PortfolioModel.marks(
+      trx,
+      plans.map((p) => p.id),
+    );
+    const current = await currentPlans(db, trx, plans, target, force, inputs, changes);
+    const start = await startDates(trx, current.plans, target, force, changes);
+    const outcomes: PortfolioOutcome[] = [...current.gone.map(noWork), ...current.plans.filter((p) => !start.has(p.id)).map((p) => noWork(p.id))];
     const failed: PortfolioFailure[] = [];
-    const todo = plans.filter((p) => start.has(p.id));
+    const todo = current.plans.filter((p) => start.has(p.id));
     const priors = await PortfolioSnapshotModel.priorStates(
       trx,
       todo.map((p) => ({ portfolioId: p.id, date: start.get(p.id)! })),
@@ -232,12 +285,17 @@ async function analysePortfolioGroup(
     const computed: Computed[] = [];
     for (const p of todo) {
       try {
-        computed.push(computeRows(p, start.get(p.id)!, priors.get(p.id) ?? null, target, inputs, runId));
+        computed.push(computeRows(p, start.get(p.id)!, priors.get(p.id) ?? null, target, current.inputsOf(p.id), runId));
       } catch (err) {
         failed.push({ portfolioId: p.id, error: err instanceof Error ? err.message : String(err) });
       }
     }
     await writeRows(trx, computed);
+    // The mark is honoured: cleared at the version read under the lock, which no change can pass meanwhile.
+    for (const p of current.plans) {
+      const c = changes.get(p.id);
+      if (c?.recomputeFrom && !failed.some((f) => f.portfolioId === p.id)) await PortfolioModel.clearMark(trx, p.id, c.version);
+    }
     for (const c of computed) {
       outcomes.push({
         portfolioId: c.plan.id,
