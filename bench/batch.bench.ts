@@ -33,8 +33,12 @@ interface Figures {
   positionExposures: number;
   symbolFactorRows: number;
   status: string;
-  /** Seconds per phase: market data / symbol factors / symbol metrics / portfolio analytics. */
+  /** Seconds per phase: market data / symbol factors / symbol metrics / portfolio analytics (with risk). */
   phases: string;
+  riskDays: number;
+  riskRows: number;
+  /** Risk work, summed over the chunks. */
+  riskMs: number;
 }
 
 async function runOnce(container: Container, label: string, request: Parameters<Container['runControl']['requestRun']>[0]): Promise<Figures> {
@@ -51,6 +55,9 @@ async function runOnce(container: Container, label: string, request: Parameters<
     positionExposures: s?.counters.positionExposureRows ?? 0,
     symbolFactorRows: s?.counters.symbolFactorRows ?? 0,
     status: end.status,
+    riskDays: s?.counters.riskDays ?? 0,
+    riskRows: s?.counters.riskRows ?? 0,
+    riskMs: s?.counters.riskMs ?? 0,
     phases: (['market_data', 'symbol_factors', 'symbol_metrics', 'portfolio_analytics'] as const)
       .map((p) => ((s?.phases[p]?.durationMs ?? 0) / 1000).toFixed(1))
       .join(' / '),
@@ -73,6 +80,9 @@ async function changeOnce(container: Container, label: string, change: () => Pro
     positionExposures: s?.counters.positionExposureRows ?? 0,
     symbolFactorRows: s?.counters.symbolFactorRows ?? 0,
     status: end.status,
+    riskDays: s?.counters.riskDays ?? 0,
+    riskRows: s?.counters.riskRows ?? 0,
+    riskMs: s?.counters.riskMs ?? 0,
     phases: (['market_data', 'symbol_factors', 'symbol_metrics', 'portfolio_analytics'] as const)
       .map((p) => ((s?.phases[p]?.durationMs ?? 0) / 1000).toFixed(1))
       .join(' / '),
@@ -108,6 +118,12 @@ function print(rows: Figures[]): void {
     console.log(
       `| ${r.label} | ${r.status} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.phases} | ${r.vendorCalls} | ${r.snapshots} | ${r.positionExposures} | ${r.symbolFactorRows} |`,
     );
+  }
+  console.log('\n| workload | risk portfolio-days | risk rows | rows per portfolio-day | risk time (s, summed over chunks) | risk share of the run |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const perDay = r.riskDays > 0 ? (r.riskRows / r.riskDays).toFixed(1) : '–';
+    console.log(`| ${r.label} | ${r.riskDays} | ${r.riskRows} | ${perDay} | ${(r.riskMs / 1000).toFixed(1)} | ${r.wallMs > 0 ? ((100 * r.riskMs) / r.wallMs).toFixed(0) : '–'} % |`);
   }
 }
 

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { createClient, describeError, type ApiErrorInfo, type PortfolioBatchClient, type RunStatusView } from './index.js';
+import { riskReportLines } from './risk-report.js';
 import { isTerminal, waitForRun, WaitTimeoutError } from './wait-for-run.js';
 
 export const EXIT = {
@@ -72,6 +73,9 @@ Commands:
         The live positions (lots) of a portfolio, or every lot of one symbol with its realized P&L
   import-trades <file.csv> --portfolio <id> [--allow-short] [--idempotency-key <key>] [--wait]
         Import trades from a CSV with the header Date,Symbol,Quantity,Price[,Fees], all or nothing
+  risk <portfolioId> [--date <YYYY-MM-DD>]
+        Risk of a day (default: the latest): volatility, correlation, concentration,
+        factor risk, VaR/ES, sectors and stress tests, a table each
   user create <email>
         Create a user (admin) and print its token, shown only this once
   token create <email | userId>
@@ -114,6 +118,7 @@ export type Command =
   | { kind: 'history'; portfolioId?: string; limit: number; json: boolean }
   | { kind: 'portfolio-list'; json: boolean }
   | { kind: 'portfolio-get'; portfolioId: string; json: boolean }
+  | { kind: 'risk'; portfolioId: string; date?: string; json: boolean }
   | { kind: 'user-create'; email: string; json: boolean }
   | { kind: 'token-create'; who: { email: string } | { userId: string }; json: boolean }
   | { kind: 'token-revoke'; tokenId: string; json: boolean }
@@ -163,6 +168,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   cash: ['date', 'note', 'idempotency-key', 'wait', 'watch', 'interval', 'timeout', 'json'],
   positions: ['symbol', 'json'],
   'import-trades': ['portfolio', 'allow-short', 'idempotency-key', 'wait', 'watch', 'interval', 'timeout', 'json'],
+  risk: ['date', 'json'],
   user: ['json'],
   token: ['json'],
 };
@@ -197,7 +203,7 @@ export function parseCommand(argv: readonly string[]): Command {
     return { kind: 'version' };
   }
   const allowed = ALLOWED[cmd as string];
-  if (!allowed) throw new UsageError(`Unknown command ${JSON.stringify(cmd)}; commands: onboard, run, status, history, portfolio list|get|delete, trade, cash, positions, import-trades, user create, token create|revoke`);
+  if (!allowed) throw new UsageError(`Unknown command ${JSON.stringify(cmd)}; commands: onboard, run, status, history, portfolio list|get|delete, trade, cash, positions, import-trades, risk, user create, token create|revoke`);
   for (const key of Object.keys(v)) {
     if (key !== 'help' && !allowed.includes(key)) throw new UsageError(`Option --${key} does not apply to "${cmd}"`);
   }
@@ -298,6 +304,13 @@ export function parseCommand(argv: readonly string[]): Command {
       if (!rest[0]) throw new UsageError('import-trades needs a CSV file: portfolio-batch import-trades <file.csv> --portfolio <id>');
       if (!v.portfolio) throw new UsageError('import-trades needs --portfolio <id>');
       return { kind: 'import-trades', file: rest[0], portfolioId: v.portfolio, allowShort: Boolean(v['allow-short']), ...(v['idempotency-key'] ? { idempotencyKey: v['idempotency-key'] } : {}), follow };
+    }
+    case 'risk': {
+      const portfolioId = rest[0];
+      if (!portfolioId) throw new UsageError('risk needs a portfolio id: portfolio-batch risk <portfolioId> [--date YYYY-MM-DD]');
+      extra(1);
+      if (v.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v.date)) throw new UsageError(`--date must be YYYY-MM-DD, got ${JSON.stringify(v.date)}`);
+      return { kind: 'risk', portfolioId, json, ...(v.date !== undefined ? { date: v.date } : {}) };
     }
     case 'user': {
       if (rest[0] !== 'create') throw new UsageError('usage: portfolio-batch user create <email>');
@@ -645,6 +658,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         out(json ? JSON.stringify(r) : `${r.trades} trades imported${r.replayed ? ' (replayed)' : ''}, realized ${r.realizedPnl}; recomputing from ${r.affectedFrom ?? '-'} (run ${r.runId ?? 'none'})`);
         return cmd.follow.enabled && r.runId ? await followRun(client, r.runId, cmd.follow, io) : EXIT.ok;
       }
+      case 'risk':
+        return show(await client.portfolio.risk.query({ portfolioId: cmd.portfolioId, ...(cmd.date ? { date: cmd.date } : {}) }), (r) => riskReportLines(r));
       case 'user-create':
         return show(await client.user.create.mutate({ email: cmd.email }), (u) => [
           `user ${u.userId} (${u.email})`,

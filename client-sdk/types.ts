@@ -30,5 +30,12 @@ export type PositionUpdateInput = RouterInputs['position']['update'];
 export type TradeView = RouterOutputs['portfolio']['trades'][number];
 export type CashFlowView = RouterOutputs['portfolio']['cashFlows'][number];
 export type LotView = RouterOutputs['position']['lots'][number];
+export type RiskView = RouterOutputs['portfolio']['risk'];
+export type RiskSummary = NonNullable<RiskView['summary']>;
+export type RiskHistoryPage = RouterOutputs['portfolio']['riskHistory'];
+export type CorrelationView = RouterOutputs['portfolio']['correlations'];
+export type StressView = RouterOutputs['portfolio']['stress'];
+export type RiskScenario = RouterOutputs['risk']['scenarios'][number];
+export type CreateScenarioInput = RouterInputs['risk']['createScenario'];
 
 export type PortfolioBatchClient = TRPCClient<AppRouter>;

@@ -2,7 +2,7 @@ import type { PhaseName, PhaseProgress } from './runs.js';
 import { PHASE_ORDER } from './runs.js';
 
 /** Share of a run's work per phase, for one overall percent. Vendor calls dominate on the free plan. */
-const WEIGHTS: Record<PhaseName, number> = { market_data: 40, symbol_factors: 20, symbol_metrics: 5, portfolio_analytics: 35 };
+const WEIGHTS: Record<PhaseName, number> = { market_data: 40, symbol_factors: 20, symbol_metrics: 5, portfolio_analytics: 25, risk: 10 };
 
 /** Overall percent (0..100) from the phases' states. */
 export function overallPercent(phases: Partial<Record<PhaseName, PhaseProgress>>): number {
@@ -40,7 +40,7 @@ export function estimateEtaSeconds(
     eta += Math.max(0, md.total - md.current) / callsPerSecond;
     known = true;
   }
-  for (const name of ['symbol_factors', 'symbol_metrics', 'portfolio_analytics'] as const) {
+  for (const name of ['symbol_factors', 'symbol_metrics', 'portfolio_analytics', 'risk'] as const) {
     const p = phases[name];
     if (p?.status === 'running' && p.startedAt && p.current > 0) {
       const elapsed = (now - Date.parse(p.startedAt)) / 1000;

@@ -15,8 +15,8 @@ export function isTerminalStatus(status: RunStatus): status is TerminalStatus {
   return TERMINAL_STATUSES.includes(status);
 }
 
-export type PhaseName = 'market_data' | 'symbol_factors' | 'symbol_metrics' | 'portfolio_analytics';
-export const PHASE_ORDER: readonly PhaseName[] = ['market_data', 'symbol_factors', 'symbol_metrics', 'portfolio_analytics'];
+export type PhaseName = 'market_data' | 'symbol_factors' | 'symbol_metrics' | 'portfolio_analytics' | 'risk';
+export const PHASE_ORDER: readonly PhaseName[] = ['market_data', 'symbol_factors', 'symbol_metrics', 'portfolio_analytics', 'risk'];
 
 export interface PhaseProgress {
   status: 'pending' | 'running' | 'done' | 'skipped' | 'failed';
@@ -40,6 +40,12 @@ export interface RunCounters {
   symbolFactorRows: number;
   positionExposureRows: number;
   portfolioExposureRows: number;
+  /** Portfolio-days whose risk figures were computed. */
+  riskDays: number;
+  /** Risk rows written (summaries, sector and stress rows, matrices). */
+  riskRows: number;
+  /** Milliseconds the risk work took, summed over the chunks (they may overlap in time). */
+  riskMs: number;
 }
 
 export interface RunWarning {

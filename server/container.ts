@@ -21,6 +21,7 @@ import { createAuthenticator } from './services/auth.js';
 import { createCallerRunsService } from './services/caller-runs.service.js';
 import { createLifecycleService } from './services/lifecycle.service.js';
 import { createPortfolioService } from './services/portfolio.service.js';
+import { createRiskService } from './services/risk.service.js';
 import { createRunControlService, type RunControlService } from './services/run-control.service.js';
 import { createUserService } from './services/user.service.js';
 import type { ApiServices } from './trpc/context.js';
@@ -76,6 +77,7 @@ export function buildApiServices(deps: Pick<Container, 'config' | 'logger' | 'kn
     portfolios: createPortfolioService({ knex, runs: runControl, access, logger, clock }),
     lifecycle: createLifecycleService({ knex, runs: runControl, access, logger, clock }),
     runs: createCallerRunsService({ control: runControl, access, logger }),
+    risk: createRiskService({ knex, access, logger }),
     triggerLimiter: createSlidingWindowLimiter({ limit: config.api.triggerLimitPerMinute, windowMs: 60_000, what: 'run triggers' }),
   };
 }

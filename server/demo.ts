@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { createProgressReporter, exitCodeOf, fmtSeconds } from '../client-sdk/cli.js';
-import { createClient, describeError, waitForRun, type ExposureView, type PortfolioBatchClient, type RunStatusView } from '../client-sdk/index.js';
+import { createClient, describeError, waitForRun, type ExposureView, type PortfolioBatchClient, type RiskView, type RunStatusView } from '../client-sdk/index.js';
+import { table } from '../client-sdk/risk-report.js';
 import { startPolygonSim, type PolygonSim } from '../jobs/market-data/polygon-sim.js';
 import { countTradingDays, targetDate } from '../jobs/calc/trading-calendar.js';
 import { samplePositions } from './sample-portfolio.js';
@@ -86,6 +87,37 @@ export function corporateActionLines(actions: readonly ActionLine[], cumulativeD
   return lines;
 }
 
+const pctOf = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(2)} %`);
+const moneyOf = (v: number | null): string => (v === null ? '—' : money(v));
+
+/** Volatility, VaR, the worst stress results and the sector weights of the latest day (the CLI's "risk" command shows every figure). */
+function riskSummary(r: RiskView, daysThisRun: number): string[] {
+  const s = r.summary;
+  if (!s) return ['Risk: no figures yet'];
+  const why = (k: keyof typeof s.unavailable): string => {
+    const u = s.unavailable[k];
+    return u ? ` (${u.reason}${u.required !== undefined ? ` ${u.observations ?? 0}/${u.required}` : ''})` : '';
+  };
+  const worst = [...r.stress].sort((a, b) => (a.correlated ?? a.direct ?? 0) - (b.correlated ?? b.direct ?? 0)).slice(0, 5);
+  return [
+    `Risk on ${r.date ?? '—'} (${daysThisRun} portfolio-days computed by this run; portfolio-batch risk ${r.portfolioId} shows every figure):`,
+    `  volatility            21d ${pctOf(s.volatility21d)}${why('volatility21d')}, 63d ${pctOf(s.volatility63d)}${why('volatility63d')}, 252d ${pctOf(s.volatility252d)}${why('volatility252d')}, EWMA ${pctOf(s.volatilityEwma)}${why('volatilityEwma')}`,
+    `  VaR 1 day 95 / 99 %   historical ${moneyOf(s.historicalVar95)} / ${moneyOf(s.historicalVar99)}${why('historicalVar95')}, parametric ${moneyOf(s.parametricVar95)} / ${moneyOf(s.parametricVar99)}${why('parametricVar95')}`,
+    `  ES 1 day 95 / 99 %    historical ${moneyOf(s.historicalEs95)} / ${moneyOf(s.historicalEs99)}, parametric ${moneyOf(s.parametricEs95)} / ${moneyOf(s.parametricEs99)}`,
+    `  concentration         HHI ${s.hhi?.toFixed(3) ?? '—'}, effective holdings ${s.effectiveHoldings?.toFixed(1) ?? '—'}, top-3 ${pctOf(s.top3Share)}; avg correlation ${s.averageCorrelation?.toFixed(2) ?? '—'}`,
+    'Worst stress scenarios (P&L, correlated moves):',
+    ...table(
+      ['scenario', 'direct', 'correlated', 'of NAV'],
+      worst.map((x) => [x.scenarioId, moneyOf(x.direct), moneyOf(x.correlated), pctOf(x.correlatedShareOfNav)]),
+    ),
+    'Sector weights (gross and net, share of NAV):',
+    ...table(
+      ['sector', 'holdings', 'gross', 'net'],
+      r.sectors.map((x) => [x.sector, String(x.holdings), pctOf(x.grossShareOfNav), pctOf(x.netShareOfNav)]),
+    ),
+  ];
+}
+
 /** A token of the demo user: a new user the first time, a fresh token for the same user afterwards. */
 async function demoUserToken(admin: PortfolioBatchClient): Promise<{ token: string; tokenId: string }> {
   try {
@@ -128,10 +160,11 @@ async function onboardOrReuse(user: PortfolioBatchClient, target: string, out: (
 }
 
 async function summary(user: PortfolioBatchClient, portfolioId: string, final: RunStatusView, elapsedMs: number): Promise<string[]> {
-  const [detail, page, exposures] = await Promise.all([
+  const [detail, page, exposures, risk] = await Promise.all([
     user.portfolio.get.query({ portfolioId }),
     user.portfolio.snapshots.query({ portfolioId }),
     user.portfolio.exposures.query({ portfolioId }),
+    user.portfolio.risk.query({ portfolioId }),
   ]);
   const snaps = page.snapshots;
   const last = snaps[snaps.length - 1];
@@ -155,6 +188,8 @@ async function summary(user: PortfolioBatchClient, portfolioId: string, final: R
     '',
     `Factor betas per position on ${exposures.date ?? '—'} (PORTF. = exposure as a share of equity):`,
     ...exposureTable(exposures),
+    '',
+    ...riskSummary(risk, c.riskDays ?? 0),
   );
   lines.push(...corporateActionLines(detail.corporateActions, last?.cumulativeDividendPnl ?? null));
   if (detail.analytics.message) lines.push('', `Status: ${detail.analytics.status} (${detail.analytics.message})`);

@@ -95,6 +95,13 @@ export class RunChunkModel extends BaseModel {
         WHERE r.id = ? AND r.status = 'running' AND r.phases -> 'portfolio_analytics' IS NOT NULL`,
       [runId, runId],
     );
+    await db.raw(
+      `UPDATE batch_run_history r
+          SET phases = jsonb_set(r.phases, '{risk,current}', to_jsonb(s.done))
+         FROM (SELECT coalesce(sum((counters ->> 'riskDays')::int), 0)::int AS done FROM batch_run_chunks WHERE run_id = ?) s
+        WHERE r.id = ? AND r.status = 'running' AND r.phases -> 'risk' IS NOT NULL`,
+      [runId, runId],
+    );
   }
 
   static async finish(db: Db, runId: string, chunkNo: number, status: TerminalStatus): Promise<void> {

@@ -24,6 +24,8 @@ export interface RunContext {
   readonly unavailable: Map<string, string>;
   /** Symbols whose fetch or factor computation failed: the run ends partial. */
   readonly failedSymbols: Set<string>;
+  /** Portfolios in scope with risk days missing (docs/risk.md), and how many: they join the portfolio chunks. */
+  readonly riskBacklog: Map<string, number>;
 }
 
 /** One phase of a run (docs/runs.md): every phase has this shape and runs over the run's context. */

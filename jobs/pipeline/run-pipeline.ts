@@ -11,7 +11,8 @@ import { requestFollowUpRun } from '../run-jobs.js';
 import { checkpoint, isInterruption, type JobControl } from '../queue/job-queue.js';
 import type { PipelineDeps } from './deps.js';
 import { marketDataPhase } from './phases/market-data.phase.js';
-import { portfolioAnalyticsPhase, resumePortfolioPhase } from './phases/portfolio-analytics.phase.js';
+import { dispatchPortfolioChunks, portfolioAnalyticsPhase, resumePortfolioPhase } from './phases/portfolio-analytics.phase.js';
+import { riskBacklog, riskPhase } from './phases/risk.phase.js';
 import { symbolFactorsPhase } from './phases/symbol-factors.phase.js';
 import { symbolMetricsPhase } from './phases/symbol-metrics.phase.js';
 import { planRun } from './plan-run.js';
@@ -20,7 +21,9 @@ import { RunRecorder } from './run-recorder.js';
 import { overallPercent } from '../../core/progress.js';
 
 /** The phases in the order every run runs them. */
-const PHASES: readonly Phase[] = [marketDataPhase, symbolFactorsPhase, symbolMetricsPhase, portfolioAnalyticsPhase];
+const PHASES: readonly Phase[] = [marketDataPhase, symbolFactorsPhase, symbolMetricsPhase, portfolioAnalyticsPhase, riskPhase];
+/** Phases that fetch or compute per symbol: skipped by a run with only risk days to compute. */
+const SYMBOL_PHASES: readonly Phase[] = [marketDataPhase, symbolFactorsPhase, symbolMetricsPhase];
 
 /** Stops here when the job must stop; else renews the job's lock with the run's percent. */
 async function touch(ctl: JobControl, rec: RunRecorder): Promise<void> {
@@ -64,16 +67,25 @@ async function runPhases(deps: PipelineDeps, run: RunRecord, rec: RunRecorder, c
   rec.log(
     `planned: ${plan.portfolios.length} portfolios with missing dates (${plan.upToDate} up to date), ${plan.symbols.length} symbols, target ${target}`,
   );
-  if (plan.portfolios.length === 0) {
+  const backlog = await riskBacklog(deps.knex, run.portfolio_id, target);
+  if (plan.portfolios.length === 0 && backlog.size === 0) {
     for (const name of PHASE_ORDER) rec.doc.phases[name] = { status: 'skipped', current: 0, total: 0, unit: '', startedAt: null, durationMs: 0 };
     rec.doc.progress.note = `nothing to do: every portfolio in scope is complete up to ${target}`;
     rec.log(rec.doc.progress.note);
     await rec.finish('completed', null);
     return;
   }
-  const ctx: RunContext = { deps, run, rec, ctl, plan, closes: new Map(), actions: new Map(), unavailable: new Map(), failedSymbols: new Set() };
+  const ctx: RunContext = { deps, run, rec, ctl, plan, closes: new Map(), actions: new Map(), unavailable: new Map(), failedSymbols: new Set(), riskBacklog: backlog };
+  const riskOnly = plan.portfolios.length === 0;
+  if (riskOnly) rec.log(`only risk figures are missing: ${backlog.size} portfolios`);
   for (const phase of PHASES) {
     await touch(ctl, rec);
+    if (riskOnly && SYMBOL_PHASES.includes(phase)) {
+      rec.doc.phases[phase.name] = { status: 'skipped', current: 0, total: 0, unit: '', startedAt: null, durationMs: 0 };
+      continue;
+    }
     await phase.run(ctx);
   }
+  await touch(ctl, rec);
+  await dispatchPortfolioChunks(ctx);
 }

@@ -5,6 +5,7 @@ import type { Authenticator, Principal } from '../services/auth.js';
 import type { LifecycleService } from '../services/lifecycle.service.js';
 import type { PortfolioService } from '../services/portfolio.service.js';
 import type { CallerRunsService } from '../services/caller-runs.service.js';
+import type { RiskService } from '../services/risk.service.js';
 import type { UserService } from '../services/user.service.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -16,6 +17,7 @@ export interface ApiServices {
   portfolios: PortfolioService;
   lifecycle: LifecycleService;
   runs: CallerRunsService;
+  risk: RiskService;
   triggerLimiter: RateLimiter;
 }
 

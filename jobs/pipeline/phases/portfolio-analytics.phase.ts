@@ -14,8 +14,9 @@ import { enqueueChunkJob } from '../../run-jobs.js';
 import type { PipelineDeps } from '../deps.js';
 import { planPortfolios, type PortfolioPlan } from '../plan-run.js';
 import { analyseGroupOrEach, GROUP_SIZE, loadAnalyticsInputs, type GroupResult, type KnownInputs } from '../portfolio-group.js';
-import type { Phase } from '../run-context.js';
+import type { Phase, RunContext } from '../run-context.js';
 import { RunRecorder } from '../run-recorder.js';
+import { workRiskChunk } from './risk.phase.js';
 
 /** Warnings a chunk keeps; the run keeps the first of all chunks' (deduplicated). */
 const CHUNK_WARNINGS = 200;
@@ -87,6 +88,15 @@ async function workChunk(deps: PipelineDeps, run: RunRecord, chunk: ChunkRecord,
       progress.portfoliosDone += ids.length;
       await RunChunkModel.recordProgress(deps.knex, run.id, chunk.chunk_no, progress, CHUNK_WARNINGS);
     }
+    // The risk phase over the same portfolios, from their risk watermarks (a resumed chunk continues there).
+    await workRiskChunk(deps.knex, chunk.portfolio_ids, target, run.id, ctl, async (r, ms) => {
+      progress.counters.riskDays = (progress.counters.riskDays ?? 0) + r.days;
+      progress.counters.riskMs = (progress.counters.riskMs ?? 0) + Math.round(ms);
+      progress.counters.riskRows = (progress.counters.riskRows ?? 0) + r.rows;
+      progress.failures.push(...r.failed);
+      await ctl.touch(100);
+      await RunChunkModel.recordProgress(deps.knex, run.id, chunk.chunk_no, progress, CHUNK_WARNINGS);
+    });
     await RunChunkModel.finish(deps.knex, run.id, chunk.chunk_no, progress.failures.length > 0 ? 'partial' : 'completed');
   } catch (err) {
     if (isInterruption(err)) throw err;
@@ -122,6 +132,14 @@ async function finishRunIfChunksDone(deps: PipelineDeps, runId: string): Promise
     pa.durationMs = pa.startedAt ? Date.now() - Date.parse(pa.startedAt) : null;
   }
   rec.log(`portfolio analytics: ${done - failed.length} of ${done} portfolios up to ${row.requested_to ?? 'the target'}`);
+  const risk = rec.doc.phases.risk;
+  if (risk) {
+    risk.status = 'done';
+    risk.current = rec.doc.counters.riskDays ?? 0;
+    risk.total = Math.max(risk.total, risk.current);
+    risk.durationMs = risk.startedAt ? Date.now() - Date.parse(risk.startedAt) : null;
+    rec.log(`risk: ${risk.current} portfolio-days, ${rec.doc.counters.riskRows ?? 0} rows`);
+  }
   const failedSymbols = row.progress.failedSymbols ?? [];
   const partial = failed.length > 0 || failedSymbols.length > 0;
   await rec.finish(partial ? 'partial' : 'completed', partial ? failureSummary(failedSymbols, failed) : null);
@@ -154,26 +172,41 @@ export async function resumePortfolioPhase(deps: PipelineDeps, rec: RunRecorder)
   return true;
 }
 
+/** The portfolios of a run's chunks: the planned ones, then those with only risk days missing. */
+function chunkPortfolios(ctx: RunContext): string[] {
+  const ids = ctx.plan.portfolios.map((p) => p.id);
+  const planned = new Set(ids);
+  for (const id of [...ctx.riskBacklog.keys()].sort()) if (!planned.has(id)) ids.push(id);
+  return ids;
+}
+
+/** Records the run's chunks and starts the phase; the chunks are worked by dispatchPortfolioChunks once the risk phase has started too. */
 export const portfolioAnalyticsPhase: Phase = {
   name: 'portfolio_analytics',
   async run(ctx) {
     const { deps, rec, plan, run } = ctx;
-    const chunks = chunksOf(
-      plan.portfolios.map((p) => p.id),
-      deps.chunkSize,
-    );
+    const chunks = chunksOf(chunkPortfolios(ctx), deps.chunkSize);
     rec.doc.progress.failedSymbols = [...ctx.failedSymbols];
     await RunChunkModel.insertMany(deps.knex, run.id, chunks);
     if (chunks.length > 1) rec.doc.progress.chunks = chunks.length;
     await rec.startPhase('portfolio_analytics', plan.portfolios.length, 'portfolios');
-    if (chunks.length === 1) {
-      const chunk = await RunChunkModel.markRunning(deps.knex, run.id, 0);
-      if (chunk) await workChunk(deps, run, chunk, ctx.ctl, { plans: plan.portfolios, inputs: { closes: ctx.closes, actions: ctx.actions }, failedSymbols: ctx.failedSymbols });
-      await finishRunIfChunksDone(deps, run.id);
-      return;
-    }
-    rec.log(`portfolio analytics fanned out to ${chunks.length} chunk jobs of up to ${deps.chunkSize} portfolios`);
-    await enqueueOpenChunks(deps, run.id, await RunChunkModel.ofRun(deps.knex, run.id));
-    await rec.flush(true);
   },
 };
+
+/**
+ * Works the run's chunks (analytics, then risk, per chunk): a single chunk in this job, more as one
+ * job each; whichever ends the last open chunk ends the run.
+ */
+export async function dispatchPortfolioChunks(ctx: RunContext): Promise<void> {
+  const { deps, rec, plan, run } = ctx;
+  const chunks = chunksOf(chunkPortfolios(ctx), deps.chunkSize);
+  if (chunks.length === 1) {
+    const chunk = await RunChunkModel.markRunning(deps.knex, run.id, 0);
+    if (chunk) await workChunk(deps, run, chunk, ctx.ctl, { plans: plan.portfolios, inputs: { closes: ctx.closes, actions: ctx.actions }, failedSymbols: ctx.failedSymbols });
+    await finishRunIfChunksDone(deps, run.id);
+    return;
+  }
+  rec.log(`portfolio analytics and risk fanned out to ${chunks.length} chunk jobs of up to ${deps.chunkSize} portfolios`);
+  await enqueueOpenChunks(deps, run.id, await RunChunkModel.ofRun(deps.knex, run.id));
+  await rec.flush(true);
+}

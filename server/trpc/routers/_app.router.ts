@@ -2,6 +2,7 @@ import { router } from '../init.js';
 import { batchRouter } from './batch.router.js';
 import { portfolioRouter } from './portfolio.router.js';
 import { positionRouter } from './position.router.js';
+import { riskRouter } from './risk.router.js';
 import { userRouter } from './user.router.js';
 
 export const appRouter = router({
@@ -9,6 +10,7 @@ export const appRouter = router({
   position: positionRouter,
   batch: batchRouter,
   user: userRouter,
+  risk: riskRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,6 +2,7 @@ import { actorOf, viewerOf } from '../../services/access.js';
 import { CashFlowInput, CashFlowsInput, ImportTradesInput, PortfolioDeleteInput, RenameInput, TradeInput, TradesInput } from '../lifecycle.schema.js';
 import { ExposuresInput, OnboardInput, PortfolioIdInput, PortfolioListInput, SnapshotsInput } from '../portfolio.schema.js';
 import { authedProcedure, router, triggerProcedure } from '../init.js';
+import { RiskHistoryInput, RiskInput } from '../risk.schema.js';
 
 export const portfolioRouter = router({
   /**
@@ -38,4 +39,16 @@ export const portfolioRouter = router({
   trades: authedProcedure.input(TradesInput).query(({ ctx, input }) => ctx.services.lifecycle.trades(viewerOf(ctx.principal), input)),
 
   cashFlows: authedProcedure.input(CashFlowsInput).query(({ ctx, input }) => ctx.services.lifecycle.cashFlows(viewerOf(ctx.principal), input)),
+
+  /** Every risk figure of a day (default: the latest), null with its reason where a minimum is not met; sector and stress rows. */
+  risk: authedProcedure.input(RiskInput).query(({ ctx, input }) => ctx.services.risk.risk(viewerOf(ctx.principal), input)),
+
+  /** The daily risk summaries over a date range, paged. */
+  riskHistory: authedProcedure.input(RiskHistoryInput).query(({ ctx, input }) => ctx.services.risk.riskHistory(viewerOf(ctx.principal), input)),
+
+  /** The holdings' correlation matrix: stored for the latest day, computed on request for another. */
+  correlations: authedProcedure.input(RiskInput).query(({ ctx, input }) => ctx.services.risk.correlations(viewerOf(ctx.principal), input)),
+
+  /** Stress results of a day with each factor's direct and correlated move. */
+  stress: authedProcedure.input(RiskInput).query(({ ctx, input }) => ctx.services.risk.stress(viewerOf(ctx.principal), input)),
 });

@@ -78,7 +78,7 @@ describe('an onboarding run of a 13-position portfolio', () => {
   it('records every phase, in order, with counters', async () => {
     const s = await stack.container.runControl.getRunStatus({ runId }, { freshness: true });
     expect(s?.percent).toBe(100);
-    expect(Object.keys(s!.phases)).toEqual(['market_data', 'symbol_factors', 'symbol_metrics', 'portfolio_analytics']);
+    expect(Object.keys(s!.phases).sort()).toEqual(['market_data', 'portfolio_analytics', 'risk', 'symbol_factors', 'symbol_metrics']);
     for (const p of Object.values(s!.phases)) expect(p.status).toBe('done');
     expect(s?.counters.snapshotsWritten).toBe(tradingDaysBetween(inception, TEST_TARGET).length);
     expect(s?.freshness).toMatchObject({ lastCompleteSnapshot: TEST_TARGET, targetDate: TEST_TARGET, tradingDaysBehind: 0 });
