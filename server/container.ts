@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { openDatabase, type Database } from '../db/database.js';
 import type { Knex } from '../db/knex.js';
+import { createRunUpdateListener, type RunUpdateSource } from '../db/run-updates.js';
 import { ApiTokenModel } from '../db/models/api-token.model.js';
 import { createLimiter } from '../jobs/market-data/limiter.js';
 import { createMarketData, type MarketData } from '../jobs/market-data/market-data.js';
@@ -21,6 +22,7 @@ import { createAuthenticator } from './services/auth.js';
 import { createCallerRunsService } from './services/caller-runs.service.js';
 import { createPortfolioService } from './services/portfolio.service.js';
 import { createRunControlService, type RunControlService } from './services/run-control.service.js';
+import { createRunWatchHub } from './services/run-watch.js';
 import { createUserService } from './services/user.service.js';
 import type { ApiServices } from './trpc/context.js';
 import { createSlidingWindowLimiter } from './trpc/rate-limit.js';
@@ -38,6 +40,8 @@ export interface Container {
   jobStore: JobStore;
   /** Runs as the system starts and reads them (no caller, no permissions). */
   runControl: RunControlService;
+  /** Run-row changes as they commit (one LISTEN connection, opened by the first subscriber). */
+  updates: RunUpdateSource;
   /** What the routers call. */
   services: ApiServices;
   /** Starts this process's worker: sweeps, takes jobs, registers the nightly schedule (roles 'worker' and 'all'). */
@@ -64,8 +68,8 @@ export function vendorCallsPerSecond(config: Config): number {
 }
 
 /** The services the routers call. */
-export function buildApiServices(deps: Pick<Container, 'config' | 'logger' | 'knex' | 'runControl' | 'clock'>): ApiServices {
-  const { config, logger, knex, runControl, clock } = deps;
+export function buildApiServices(deps: Pick<Container, 'config' | 'logger' | 'knex' | 'runControl' | 'clock' | 'updates'>): ApiServices {
+  const { config, logger, knex, runControl, clock, updates } = deps;
   const auth = createAuthenticator({ findToken: (hash) => ApiTokenModel.findActive(knex, hash), adminToken: config.api.adminToken });
   const access = createAccess({ knex });
   return {
@@ -75,6 +79,7 @@ export function buildApiServices(deps: Pick<Container, 'config' | 'logger' | 'kn
     portfolios: createPortfolioService({ knex, runs: runControl, access, logger, clock }),
     runs: createCallerRunsService({ control: runControl, access, logger }),
     triggerLimiter: createSlidingWindowLimiter({ limit: config.api.triggerLimitPerMinute, windowMs: 60_000, what: 'run triggers' }),
+    runWatch: createRunWatchHub({ updates, read: (runId) => runControl.getRunStatus({ runId }), logger }),
   };
 }
 
@@ -132,7 +137,13 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
     closers.push(() => jobStore.close());
     const knex = db.knex;
     const runControl = createRunControlService({ knex, queue: jobStore.queue, logger, clock, closeCutoff: config.batch.closeCutoff });
-    const services = buildApiServices({ config, logger, knex, runControl, clock });
+    const updates = createRunUpdateListener({ url: db.url, logger, applicationName: `portfolio-batch:${opts.role}:run-updates` });
+    closers.push(() => updates.close());
+    const services = buildApiServices({ config, logger, knex, runControl, clock, updates });
+    closers.push(() => {
+      services.runWatch.close();
+      return Promise.resolve();
+    });
 
     let pipeline: PipelineDeps | undefined;
     if (opts.role !== 'api') {
@@ -156,6 +167,7 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
       knex,
       jobStore,
       runControl,
+      updates,
       services,
       async startWorker() {
         if (!pipeline) throw new Error('a worker needs a container built with role "worker" or "all"');

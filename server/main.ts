@@ -77,7 +77,7 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
         ]);
         throw toTRPCError(tooMany, log);
       }
-      return contextOf({ req });
+      return contextOf({ req, connectionParams: info.connectionParams });
     },
     // tRPC sets its own Vary; CORS answers depend on Origin as well.
     responseMeta: () => ({ headers: new Headers({ vary: 'Origin' }) }),
@@ -163,6 +163,8 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
     close() {
       closing ??= (async () => {
         draining = true;
+        // Live watches end now (clients poll or watch again elsewhere), or they would hold the drain.
+        services.runWatch.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const started = Date.now();

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001_core_schema.js';
 import * as m002 from './002_agenda_jobs.js';
 import * as m003 from './003_real_market.js';
+import * as m006 from './006_run_update_notify.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +15,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['001_core_schema', m001],
   ['002_agenda_jobs', m002],
   ['003_real_market', m003],
+  ['006_run_update_notify', m006],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

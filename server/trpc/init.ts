@@ -10,6 +10,8 @@ const t = initTRPC.context<Context>().create({
   transformer,
   // Never include stacks, whatever NODE_ENV says.
   isDev: false,
+  // batch.watch: a ping keeps proxies from closing a quiet stream; clients reconnect after silence.
+  sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
   errorFormatter({ shape, error }) {
     const details = errorDetailsOf(error);
     const { stack: _stack, ...data } = shape.data as typeof shape.data & { stack?: string };
