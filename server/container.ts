@@ -17,6 +17,7 @@ import type { JobStore } from '../jobs/queue/job-queue.js';
 import { startWorker, type WorkerHandle } from '../jobs/worker.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { createAccess } from './services/access.js';
 import { createAuthenticator } from './services/auth.js';
 import { createCallerRunsService } from './services/caller-runs.service.js';
@@ -44,6 +45,8 @@ export interface Container {
   updates: RunUpdateSource;
   /** What the routers call. */
   services: ApiServices;
+  /** This process's Prometheus metrics (API: /metrics; worker: WORKER_METRICS_PORT). */
+  metrics: Metrics;
   /** Starts this process's worker: sweeps, takes jobs, registers the nightly schedule (roles 'worker' and 'all'). */
   startWorker(): Promise<WorkerHandle>;
   close(): Promise<void>;
@@ -84,7 +87,7 @@ export function buildApiServices(deps: Pick<Container, 'config' | 'logger' | 'kn
 }
 
 /** The vendor client, its limiter and the market-data port of the pipeline. */
-function buildMarket(config: Config, knex: Knex, logger: Logger, closers: (() => Promise<void>)[]): MarketData {
+function buildMarket(config: Config, knex: Knex, logger: Logger, closers: (() => Promise<void>)[], metrics: Metrics): MarketData {
   const p = config.polygon;
   const limiter = createLimiter({
     plan: p.plan,
@@ -95,7 +98,9 @@ function buildMarket(config: Config, knex: Knex, logger: Logger, closers: (() =>
     redisUrl: config.redisUrl,
     id: 'polygon',
     logger,
+    onWait: (ms) => metrics.observeLimiterWait(ms),
   });
+  metrics.trackVendorCalls(() => limiter.counters());
   closers.push(() => limiter.close());
   const client = createPolygonClient({
     baseUrl: p.baseUrl ?? DEFAULT_POLYGON_BASE_URL,
@@ -136,6 +141,7 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
       }));
     closers.push(() => jobStore.close());
     const knex = db.knex;
+    const metrics = createMetrics({ knex, role: opts.role, logger });
     const runControl = createRunControlService({ knex, queue: jobStore.queue, logger, clock, closeCutoff: config.batch.closeCutoff });
     const updates = createRunUpdateListener({ url: db.url, logger, applicationName: `portfolio-batch:${opts.role}:run-updates` });
     closers.push(() => updates.close());
@@ -149,13 +155,14 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
     if (opts.role !== 'api') {
       pipeline = {
         knex,
-        marketData: buildMarket(config, knex, logger, closers),
+        marketData: buildMarket(config, knex, logger, closers, metrics),
         logger,
         clock,
         closeCutoff: config.batch.closeCutoff,
         chunkSize: config.batch.chunkSize,
         vendorCallsPerSecond: vendorCallsPerSecond(config),
         queue: jobStore.queue,
+        observer: metrics.observer,
       };
     }
 
@@ -169,6 +176,7 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
       runControl,
       updates,
       services,
+      metrics,
       async startWorker() {
         if (!pipeline) throw new Error('a worker needs a container built with role "worker" or "all"');
         const b = config.batch;

@@ -10,7 +10,7 @@ import { loadConfig } from './config.js';
 import { createContainer, type Container } from './container.js';
 import { createCors } from './cors.js';
 import { ValidationError } from './services/errors.js';
-import { createContextFactory, type ApiServices } from './trpc/context.js';
+import { createContextFactory, requestIdOf, type ApiServices } from './trpc/context.js';
 import { toTRPCError } from './trpc/error-map.js';
 import { appRouter } from './trpc/routers/_app.router.js';
 
@@ -37,6 +37,20 @@ export const MAX_BODY_BYTES = 4 * 1024 * 1024;
  */
 export const MAX_BATCH_CALLS = 20;
 const PROBE_TIMEOUT_MS = 2_000;
+/** Procedure names as metric labels: anything else a client sends is counted as "unknown". */
+const PROCEDURES = new Set(Object.keys(appRouter._def.procedures));
+
+/** The procedures a /trpc/ path names (a batch names several, comma-separated). */
+function proceduresOf(path: string): string[] {
+  if (!path.startsWith('/trpc/')) return [];
+  let names: string[];
+  try {
+    names = decodeURIComponent(path.slice('/trpc/'.length)).split(',');
+  } catch {
+    return ['unknown'];
+  }
+  return names.map((n) => (PROCEDURES.has(n) ? n : 'unknown'));
+}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -65,6 +79,10 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
   if (!config.api.adminToken) log.warn('ADMIN_TOKEN is not set: admin procedures (user.create, batch.run over all portfolios) refuse every token');
 
   const contextOf = createContextFactory(services);
+  const metrics = container.metrics;
+  metrics.trackWatchers(() => services.runWatch.watchers);
+  const accessLog = logger.child({ component: 'access' });
+  const requestIds = new WeakMap<IncomingMessage, string>();
   const cors = createCors(config.api.corsOrigins);
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -77,7 +95,7 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
         ]);
         throw toTRPCError(tooMany, log);
       }
-      return contextOf({ req, connectionParams: info.connectionParams });
+      return contextOf({ req, connectionParams: info.connectionParams, ...(requestIds.has(req) ? { requestId: requestIds.get(req) } : {}) });
     },
     // tRPC sets its own Vary; CORS answers depend on Origin as well.
     responseMeta: () => ({ headers: new Headers({ vary: 'Origin' }) }),
@@ -109,11 +127,27 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const started = process.hrtime.bigint();
+    const requestId = requestIdOf(req);
+    requestIds.set(req, requestId);
+    res.setHeader('x-request-id', requestId);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     inFlight.add(res);
-    res.on('close', () => inFlight.delete(res));
+    res.on('close', () => {
+      inFlight.delete(res);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const procedures = proceduresOf(path);
+      const method = req.method ?? 'GET';
+      const status = res.headersSent ? res.statusCode : 0;
+      for (const procedure of procedures) metrics.observeHttp({ procedure, method, status }, seconds);
+      // The path only, never the query: batch.watch may carry a token in it.
+      accessLog.info(
+        { requestId, method, path, status, ms: Math.round(seconds * 1000 * 10) / 10, ...(procedures.length > 0 ? { procedures } : {}), completed: res.writableFinished },
+        'request',
+      );
+    });
     if (draining) res.setHeader('connection', 'close');
     if (cors.handle(req, res)) return;
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       sendJson(res, 200, { status: 'up' });
       return;
@@ -125,11 +159,24 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
       });
       return;
     }
+    if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
+      metrics
+        .render()
+        .then(({ contentType, body }) => {
+          res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+          res.end(body);
+        })
+        .catch((err: unknown) => {
+          log.error({ err }, 'rendering metrics failed');
+          if (!res.headersSent) sendJson(res, 500, { error: 'metrics unavailable' });
+        });
+      return;
+    }
     if (path.startsWith('/trpc/')) {
       trpc(req, res);
       return;
     }
-    sendJson(res, 404, { error: `No route ${req.method ?? 'GET'} ${path}; the API is at /trpc/<procedure>, probes at /healthz and /readyz` });
+    sendJson(res, 404, { error: `No route ${req.method ?? 'GET'} ${path}; the API is at /trpc/<procedure>, probes at /healthz and /readyz, metrics at /metrics` });
   });
   // Pollers reuse connections; keep them a little longer than the 2 s polling interval.
   server.keepAliveTimeout = 10_000;
