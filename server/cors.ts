@@ -33,7 +33,7 @@ export function createCors(allowedOrigins: readonly string[]): Cors {
       if (isAllowed(origin)) {
         res.setHeader('access-control-allow-origin', origin as string);
         // Lets the app read the request id that every response echoes (for support tickets).
-        res.setHeader('access-control-expose-headers', 'x-request-id');
+        if (req.method !== 'OPTIONS') res.setHeader('access-control-expose-headers', 'x-request-id');
       }
       if (req.method !== 'OPTIONS') return false;
 

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { loadConfig } from './config.js';
 import { createContainer, type Container } from './container.js';
+import { logStartupFailure } from './logger.js';
 import { createCors } from './cors.js';
 import { ValidationError } from './services/errors.js';
 import { createContextFactory, requestIdOf, type ApiServices } from './trpc/context.js';
@@ -254,7 +255,7 @@ async function main(): Promise<void> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
+    logStartupFailure(err, 'the API');
     process.exit(1);
   });
 }

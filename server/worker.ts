@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { WorkerHandle } from '../jobs/worker.js';
 import { loadConfig } from './config.js';
 import { createContainer, type Container } from './container.js';
+import { logStartupFailure } from './logger.js';
 import { startMetricsServer } from './metrics.js';
 
 export type { WorkerHandle };
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch((err: unknown) => {
-    console.error(err);
+    logStartupFailure(err, 'the worker');
     process.exit(1);
   });
 }

@@ -27,7 +27,8 @@ export const createCallerFactory = t.createCallerFactory;
 
 const mapErrors = t.middleware(async ({ ctx, next, path }) => {
   const result = await next();
-  if (!result.ok) throw toTRPCError(result.error, ctx.services.logger, path);
+  // The request id goes with the error id into the log, so a user's error id leads to the access line.
+  if (!result.ok) throw toTRPCError(result.error, ctx.services.logger.child({ requestId: ctx.requestId }), path);
   return result;
 });
 
