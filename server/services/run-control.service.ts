@@ -19,7 +19,8 @@ import { NotFoundError, ValidationError, type FieldIssue } from './errors.js';
 
 export interface RunControlService {
   /** Creates the run of a scope, or answers with the scope's active run (`deduplicated`). */
-  requestRun(input: RequestRunInput): Promise<RequestRunResult>;
+  /** `admit` runs once the input is valid and the portfolio exists, before anything is written (the caller's trigger limit). */
+  requestRun(input: RequestRunInput, opts?: { admit?: (() => void) | undefined }): Promise<RequestRunResult>;
   /** One indexed read; with `freshness`, two more small reads for the portfolio's snapshot coverage. */
   getRunStatus(q: RunSelector, opts?: { freshness?: boolean }): Promise<RunStatusView | null>;
   listRuns(q: { portfolioId?: string; userId?: string; limit: number; before?: Date }): Promise<RunStatusView[]>;
@@ -81,7 +82,7 @@ export function createRunControlService(deps: RunControlDeps): RunControlService
   return {
     portfolioFreshness,
 
-    async requestRun(input) {
+    async requestRun(input, opts = {}) {
       const target = targetDate(clock(), deps.closeCutoff);
       const issues: FieldIssue[] = [];
       if (input.scope === 'portfolio' && !input.portfolioId) issues.push({ field: 'portfolioId', message: 'is required for a portfolio run' });
@@ -91,6 +92,7 @@ export function createRunControlService(deps: RunControlDeps): RunControlService
       else if (input.from !== undefined && input.from > target) issues.push({ field: 'from', message: `${input.from} is after the latest final close (${target})` });
       if (issues.length > 0) throw new ValidationError(issues);
       if (input.portfolioId && !(await PortfolioModel.isLive(knex, input.portfolioId))) throw new NotFoundError('portfolio', input.portfolioId);
+      opts.admit?.();
       const scopeKey = input.scope === 'all' ? 'all' : `portfolio:${input.portfolioId}`;
       // The partial unique index decides: the first insert wins, later ones get the active run's id.
       for (let attempt = 0; attempt < 5; attempt++) {

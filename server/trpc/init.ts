@@ -56,9 +56,13 @@ export const adminProcedure = authedProcedure.use(async ({ ctx, next }) => {
   return next({ ctx });
 });
 
-/** Procedures that start work: limited per caller per minute. */
+/**
+ * Procedures that start work: limited per caller per minute. Only valid, permitted triggers count:
+ * the procedure calls `admitTrigger` once its input passed validation and the caller's permission
+ * was checked (a refused or invalid call never spends the caller's budget).
+ */
 export const triggerProcedure = authedProcedure.use(async ({ ctx, next }) => {
   const p = ctx.principal;
-  ctx.services.triggerLimiter.hit(p.userId ?? `admin:${p.tokenId ?? 'env'}`);
-  return next({ ctx });
+  const admitTrigger = (): void => ctx.services.triggerLimiter.hit(p.userId ?? `admin:${p.tokenId ?? 'env'}`);
+  return next({ ctx: { ...ctx, admitTrigger } });
 });

@@ -5,7 +5,7 @@ import { authedProcedure, router, triggerProcedure } from '../init.js';
 export const batchRouter = router({
   /** Admins: any scope (source 'admin'). Users: one of their portfolios (source 'settings'). */
   run: triggerProcedure.input(RunInput).mutation(({ ctx, input }) =>
-    ctx.services.runs.request({ viewer: viewerOf(ctx.principal), requestedBy: ctx.principal.userId }, input),
+    ctx.services.runs.request({ viewer: viewerOf(ctx.principal), requestedBy: ctx.principal.userId }, input, { admit: ctx.admitTrigger }),
   ),
 
   /** By run id, by portfolio (its latest run), or the caller's latest run. One indexed read. */

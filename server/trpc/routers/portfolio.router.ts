@@ -5,7 +5,9 @@ import { authedProcedure, router, triggerProcedure } from '../init.js';
 export const portfolioRouter = router({
   /** Validates every row, writes portfolio + positions + new symbols at once, queues the onboarding run. */
   onboard: triggerProcedure.input(OnboardInput).mutation(async ({ ctx, input }) => {
-    const { portfolioId, runId } = await ctx.services.portfolios.onboard(ctx.principal.role === 'user' ? ctx.principal.userId : null, input);
+    const { portfolioId, runId } = await ctx.services.portfolios.onboard(ctx.principal.role === 'user' ? ctx.principal.userId : null, input, {
+      admit: ctx.admitTrigger,
+    });
     return { portfolioId, runId };
   }),
 
