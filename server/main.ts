@@ -79,7 +79,8 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
   const log = logger.child({ component: 'api' });
   if (!config.api.adminToken) log.warn('ADMIN_TOKEN is not set: admin procedures (user.create, batch.run over all portfolios) refuse every token');
 
-  const contextOf = createContextFactory(services);
+  const shutdown = new AbortController();
+  const contextOf = createContextFactory(services, shutdown.signal);
   const metrics = container.metrics;
   metrics.trackWatchers(() => services.runWatch.watchers);
   const accessLog = logger.child({ component: 'access' });
@@ -211,8 +212,8 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
     close() {
       closing ??= (async () => {
         draining = true;
-        // Live watches end now (clients poll or watch again elsewhere), or they would hold the drain.
-        services.runWatch.close();
+        // This server's live watches end now (clients poll or watch again elsewhere), or they would hold the drain.
+        shutdown.abort();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const started = Date.now();

@@ -26,6 +26,8 @@ export interface Context {
   authorization: string | string[] | undefined;
   requestId: string;
   principal?: Principal;
+  /** Aborted when the serving API process starts draining: long-lived streams (batch.watch) end then. */
+  shutdown?: AbortSignal;
 }
 
 /** tRPC's connection parameters: what a browser's EventSource sends instead of headers (`?connectionParams={"token":"…"}`). */
@@ -37,13 +39,17 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof h === 'string' && /^[\x21-\x7e]{1,100}$/.test(h) ? h : randomUUID();
 }
 
-export function createContextFactory(services: ApiServices): (opts: { req: IncomingMessage; connectionParams?: ConnectionParams; requestId?: string }) => Context {
+export function createContextFactory(
+  services: ApiServices,
+  shutdown?: AbortSignal,
+): (opts: { req: IncomingMessage; connectionParams?: ConnectionParams; requestId?: string }) => Context {
   return ({ req, connectionParams, requestId }) => {
     const token = connectionParams?.token;
     return {
       services,
       authorization: req.headers.authorization ?? (typeof token === 'string' && token !== '' ? `Bearer ${token}` : undefined),
       requestId: requestId ?? requestIdOf(req),
+      ...(shutdown ? { shutdown } : {}),
     };
   };
 }

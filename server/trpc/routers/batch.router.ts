@@ -20,7 +20,8 @@ export const batchRouter = router({
     // Checked before the stream starts, through the error map: an unknown or foreign run answers
     // NOT_FOUND like batch.status.
     await ctx.services.runs.status(viewerOf(ctx.principal), { runId: input.runId });
-    return ctx.services.runWatch.watch(input.runId, signal);
+    const until = [signal, ctx.shutdown].filter((s): s is AbortSignal => s !== undefined);
+    return ctx.services.runWatch.watch(input.runId, until.length > 0 ? AbortSignal.any(until) : undefined);
   }),
 
   history: authedProcedure.input(HistoryInput).query(({ ctx, input }) =>

@@ -166,5 +166,14 @@ describe('batch.watch', () => {
     await other.close();
     expect(await watch.done).toBe('complete');
     expect(watch.views.map((v) => v.status)).toEqual(['queued']);
+    expect(stack.container.services.runWatch.watchers).toBe(0);
+
+    // Only the draining server's streams ended: the other API process of this container still serves watches.
+    const still = collect(ada, third);
+    await new Promise<void>((resolve) => {
+      const check = (): void => void (still.views.length > 0 ? resolve() : setTimeout(check, 20));
+      check();
+    });
+    expect(still.views[0]!.status).toBe('queued');
   });
 });
