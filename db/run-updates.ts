@@ -83,7 +83,7 @@ export function createRunUpdateListener(opts: RunUpdateListenerOptions): RunUpda
     if (closed) return Promise.resolve();
     if (listening) return Promise.resolve();
     connecting ??= (async () => {
-      const c = new pg.Client({ connectionString: opts.url, application_name: opts.applicationName ?? 'portfolio-batch:run-updates' });
+      const c = new pg.Client({ connectionString: opts.url, application_name: opts.applicationName ?? 'portfolio-batch:run-updates', connectionTimeoutMillis: 5_000 });
       c.on('error', (err) => {
         log.warn({ err }, 'run-update listener connection failed; reconnecting');
         dropClient(c);
