@@ -151,7 +151,10 @@ export function createRunWatchHub(deps: RunWatchDeps): RunWatchHub {
       try {
         // The LISTEN must be in place before the first read, or a change between the two is missed.
         await deps.updates.ready().catch((err: unknown) => log.warn({ err }, 'run updates unavailable; watching by periodic re-read'));
-        await refresh(feed);
+        // A feed that already holds a view while LISTEN is up is current (any change since would have
+        // been read): a new subscriber takes it without a read of its own.
+        if (feed.last && deps.updates.listening) await feed.reading;
+        else await refresh(feed);
         // A feed that already had this view sent it to the earlier subscribers only.
         if (sub.queue.length === 0 && feed.last) push(sub, feed.last);
         for (;;) {
