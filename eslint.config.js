@@ -65,6 +65,8 @@ export default tseslint.config(
     up(['jobs', 'db'], 'client-sdk/ talks to the API: it imports core/ and the types of server/, nothing else of ours.'),
     { regex: UP('server'), allowTypeImports: true, message: 'client-sdk/ takes only types from server/ (import type).' },
   ]),
+  // The web console talks to the API only: the typed client and the router type from client-sdk/.
+  layer(['web/**/*.ts'], [up(['server', 'jobs', 'db'], 'web/ reaches the API through client-sdk/ (types) and HTTP only.')]),
   // The Agenda adapter is the one place that knows Agenda (and the migration that creates its table).
   layer(['jobs/queue/agenda-queue.ts'], [up(['server', 'client-sdk'], 'jobs/ never imports server/ (server → jobs → db → core)'), PINO]),
   layer(['db/migrations/002_agenda_jobs.ts'], [up(['jobs', 'server', 'client-sdk'], 'db/ imports only core/ (server → jobs → db → core)'), PINO]),

@@ -4,7 +4,9 @@
  *   1. onboarding of 13 positions over 254 trading days (the system replaced took 686-894 s);
  *   2. a nightly run of 1,000 portfolios × 20 positions for 1 new day;
  *   3. the same portfolios after 5 missed nights;
- *   4. one more night with two workers sharing the chunk jobs.
+ *   4. one more night with two workers sharing the chunk jobs;
+ *   and after onboarding, the recompute a change asks for: a contribution dated 200 trading days
+ *   back, and one dated today (time from the request to the end of its settings run, rows rewritten).
  * Prints wall time, vendor calls and rows written. Asserts nothing.
  * `npm run bench:batch -- 100` runs the nightly part over 100 portfolios instead (a quick look).
  */
@@ -38,6 +40,28 @@ interface Figures {
 async function runOnce(container: Container, label: string, request: Parameters<Container['runControl']['requestRun']>[0]): Promise<Figures> {
   const t0 = performance.now();
   const { runId } = await container.runControl.requestRun(request);
+  const end = await waitForRunEnd(container.knex, runId, 3_600_000);
+  const wallMs = performance.now() - t0;
+  const s = await container.runControl.getRunStatus({ runId });
+  return {
+    label,
+    wallMs,
+    vendorCalls: s?.counters.vendorCalls ?? 0,
+    snapshots: s?.counters.snapshotsWritten ?? 0,
+    positionExposures: s?.counters.positionExposureRows ?? 0,
+    symbolFactorRows: s?.counters.symbolFactorRows ?? 0,
+    status: end.status,
+    phases: (['market_data', 'symbol_factors', 'symbol_metrics', 'portfolio_analytics'] as const)
+      .map((p) => ((s?.phases[p]?.durationMs ?? 0) / 1000).toFixed(1))
+      .join(' / '),
+  };
+}
+
+/** A change through the lifecycle service, then its settings run to the end. */
+async function changeOnce(container: Container, label: string, change: () => Promise<{ runId: string | null }>): Promise<Figures> {
+  const t0 = performance.now();
+  const { runId } = await change();
+  if (!runId) throw new Error(`${label}: no run was requested`);
   const end = await waitForRunEnd(container.knex, runId, 3_600_000);
   const wallMs = performance.now() - t0;
   const s = await container.runControl.getRunStatus({ runId });
@@ -115,9 +139,19 @@ async function main(): Promise<void> {
 
     // 1. Onboarding: 13 positions, inception 254 trading days before the target.
     const positions = samplePositions(TARGET).map((p, i) => (i === 0 ? { ...p, entryDate: addTradingDays(TARGET, -253) } : p));
-    const { portfolioId } = await seedPortfolio(container.knex, positions, { name: 'onboarding' });
+    const { portfolioId, userId } = await seedPortfolio(container.knex, positions, { name: 'onboarding' });
     rows.push(await runOnce(container, 'onboarding: 13 positions × 254 trading days', { scope: 'portfolio', portfolioId, source: 'onboarding' }));
     rows.push(await runOnce(container, 'same onboarding again (nothing missing)', { scope: 'portfolio', portfolioId, source: 'settings' }));
+
+    // Changes: each recomputes from its own date only.
+    const actor = { userId, requestedBy: userId };
+    const lifecycle = container.services.lifecycle;
+    rows.push(
+      await changeOnce(container, 'change dated 200 trading days back: recompute', () =>
+        lifecycle.cashFlow(actor, { portfolioId, type: 'contribution', amount: 10_000, date: addTradingDays(TARGET, -200) }),
+      ),
+    );
+    rows.push(await changeOnce(container, 'change dated today: recompute', () => lifecycle.cashFlow(actor, { portfolioId, type: 'withdrawal', amount: 1_000, date: TARGET })));
 
     // 2-3. Nightly runs over many portfolios.
     const d0 = tradingDayOnOrBefore(TARGET);

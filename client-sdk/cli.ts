@@ -60,6 +60,18 @@ Commands:
         Your portfolios (admins: everyone's), with how far their snapshots reach
   portfolio get <portfolioId>
         One portfolio: positions with their price status, and its freshness
+  portfolio delete <portfolioId> [--idempotency-key <key>]
+        Soft-delete a portfolio: it leaves every run at once, its history stays
+  trade <portfolioId> <symbol> <quantity> <price> --date <YYYY-MM-DD> [--fees <amount>] [--allow-short]
+        [--idempotency-key <key>] [--wait]
+        Record a trade (quantity > 0 buys or covers, < 0 sells or shorts); lots close FIFO
+  cash <portfolioId> contribution|withdrawal <amount> --date <YYYY-MM-DD> [--note <text>]
+        [--idempotency-key <key>] [--wait]
+        Record money coming in or going out at the close of a date
+  positions <portfolioId> [--symbol <symbol>]
+        The live positions (lots) of a portfolio, or every lot of one symbol with its realized P&L
+  import-trades <file.csv> --portfolio <id> [--allow-short] [--idempotency-key <key>] [--wait]
+        Import trades from a CSV with the header Date,Symbol,Quantity,Price[,Fees], all or nothing
   user create <email>
         Create a user (admin) and print its token, shown only this once
   token create <email | userId>
@@ -104,7 +116,12 @@ export type Command =
   | { kind: 'portfolio-get'; portfolioId: string; json: boolean }
   | { kind: 'user-create'; email: string; json: boolean }
   | { kind: 'token-create'; who: { email: string } | { userId: string }; json: boolean }
-  | { kind: 'token-revoke'; tokenId: string; json: boolean };
+  | { kind: 'token-revoke'; tokenId: string; json: boolean }
+  | { kind: 'portfolio-delete'; portfolioId: string; idempotencyKey?: string; json: boolean }
+  | { kind: 'trade'; portfolioId: string; symbol: string; quantity: string; price: string; date: string; fees?: string; allowShort: boolean; idempotencyKey?: string; follow: Follow }
+  | { kind: 'cash'; portfolioId: string; type: 'contribution' | 'withdrawal'; amount: string; date: string; note?: string; idempotencyKey?: string; follow: Follow }
+  | { kind: 'positions'; portfolioId: string; symbol?: string; json: boolean }
+  | { kind: 'import-trades'; file: string; portfolioId: string; allowShort: boolean; idempotencyKey?: string; follow: Follow };
 
 export interface Follow {
   enabled: boolean;
@@ -129,6 +146,11 @@ const OPTIONS = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
+  date: { type: 'string' },
+  fees: { type: 'string' },
+  'allow-short': { type: 'boolean' },
+  note: { type: 'string' },
+  symbol: { type: 'string' },
 } as const;
 
 const ALLOWED: Record<string, readonly string[]> = {
@@ -136,10 +158,17 @@ const ALLOWED: Record<string, readonly string[]> = {
   run: ['portfolio', 'from', 'force', 'wait', 'watch', 'interval', 'timeout', 'json'],
   status: ['portfolio', 'wait', 'watch', 'interval', 'timeout', 'json'],
   history: ['portfolio', 'limit', 'json'],
-  portfolio: ['json'],
+  portfolio: ['json', 'idempotency-key'],
+  trade: ['date', 'fees', 'allow-short', 'idempotency-key', 'wait', 'watch', 'interval', 'timeout', 'json'],
+  cash: ['date', 'note', 'idempotency-key', 'wait', 'watch', 'interval', 'timeout', 'json'],
+  positions: ['symbol', 'json'],
+  'import-trades': ['portfolio', 'allow-short', 'idempotency-key', 'wait', 'watch', 'interval', 'timeout', 'json'],
   user: ['json'],
   token: ['json'],
 };
+
+/** Stands for the minus sign of a negative number while options are parsed. */
+const NEGATIVE_MARK = 'neg\u0000';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -152,20 +181,23 @@ function positiveInt(v: string | undefined, flag: string, max: number): number |
 /** Parses argv (without node and the script) into a command, or throws a UsageError saying what is wrong. */
 export function parseCommand(argv: readonly string[]): Command {
   let parsed;
+  // A negative number ("trade p1 AAPL -5 190") is an argument, not an option.
+  const negative = /^-(\d|\.\d)/;
+  const unmark = (a: string): string => (a.startsWith(NEGATIVE_MARK) ? `-${a.slice(NEGATIVE_MARK.length)}` : a);
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv.map((a) => (negative.test(a) ? `${NEGATIVE_MARK}${a.slice(1)}` : a)), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message.replace(/\. To specify a positional argument.*$/s, '') : String(err));
   }
-  const { values: v, positionals } = parsed;
-  const [cmd, ...rest] = positionals;
+  const v = Object.fromEntries(Object.entries(parsed.values).map(([k, x]) => [k, typeof x === 'string' ? unmark(x) : x])) as typeof parsed.values;
+  const [cmd, ...rest] = parsed.positionals.map(unmark);
   if (v.help || (cmd === undefined && !v.version) || cmd === 'help') return { kind: 'help' };
   if (v.version) {
     if (cmd !== undefined) throw new UsageError('--version takes no command');
     return { kind: 'version' };
   }
   const allowed = ALLOWED[cmd as string];
-  if (!allowed) throw new UsageError(`Unknown command ${JSON.stringify(cmd)}; commands: onboard, run, status, history, portfolio list|get, user create, token create|revoke`);
+  if (!allowed) throw new UsageError(`Unknown command ${JSON.stringify(cmd)}; commands: onboard, run, status, history, portfolio list|get|delete, trade, cash, positions, import-trades, user create, token create|revoke`);
   for (const key of Object.keys(v)) {
     if (key !== 'help' && !allowed.includes(key)) throw new UsageError(`Option --${key} does not apply to "${cmd}"`);
   }
@@ -210,6 +242,7 @@ export function parseCommand(argv: readonly string[]): Command {
       extra(0);
       return { kind: 'history', ...(v.portfolio ? { portfolioId: v.portfolio } : {}), limit: positiveInt(v.limit, 'limit', 200) ?? 20, json };
     case 'portfolio': {
+      if (v['idempotency-key'] && rest[0] !== 'delete') throw new UsageError('Option --idempotency-key applies to "portfolio delete" only');
       if (rest[0] === 'list') {
         if (rest.length > 1) throw new UsageError(`Unexpected argument ${JSON.stringify(rest[1])} for "portfolio list"`);
         return { kind: 'portfolio-list', json };
@@ -220,7 +253,51 @@ export function parseCommand(argv: readonly string[]): Command {
         if (rest.length > 2) throw new UsageError(`Unexpected argument ${JSON.stringify(rest[2])} for "portfolio get"`);
         return { kind: 'portfolio-get', portfolioId, json };
       }
-      throw new UsageError('usage: portfolio-batch portfolio list | portfolio-batch portfolio get <portfolioId>');
+      if (rest[0] === 'delete') {
+        const portfolioId = rest[1];
+        if (!portfolioId) throw new UsageError('portfolio delete needs an id: portfolio-batch portfolio delete <portfolioId>');
+        if (rest.length > 2) throw new UsageError(`Unexpected argument ${JSON.stringify(rest[2])} for "portfolio delete"`);
+        return { kind: 'portfolio-delete', portfolioId, ...(v['idempotency-key'] ? { idempotencyKey: v['idempotency-key'] } : {}), json };
+      }
+      throw new UsageError('usage: portfolio-batch portfolio list | portfolio get <portfolioId> | portfolio delete <portfolioId>');
+    }
+    case 'trade': {
+      extra(4);
+      const [portfolioId, symbol, quantity, price] = rest;
+      if (!portfolioId || !symbol || !quantity || !price) throw new UsageError('usage: portfolio-batch trade <portfolioId> <symbol> <quantity> <price> --date <YYYY-MM-DD> [--fees <amount>] [--allow-short]');
+      if (!v.date) throw new UsageError('trade needs --date <YYYY-MM-DD>');
+      return {
+        kind: 'trade',
+        portfolioId,
+        symbol,
+        quantity,
+        price,
+        date: v.date,
+        ...(v.fees ? { fees: v.fees } : {}),
+        allowShort: Boolean(v['allow-short']),
+        ...(v['idempotency-key'] ? { idempotencyKey: v['idempotency-key'] } : {}),
+        follow,
+      };
+    }
+    case 'cash': {
+      extra(3);
+      const [portfolioId, type, amount] = rest;
+      if (!portfolioId || !amount || (type !== 'contribution' && type !== 'withdrawal')) {
+        throw new UsageError('usage: portfolio-batch cash <portfolioId> contribution|withdrawal <amount> --date <YYYY-MM-DD>');
+      }
+      if (!v.date) throw new UsageError('cash needs --date <YYYY-MM-DD>');
+      return { kind: 'cash', portfolioId, type, amount, date: v.date, ...(v.note ? { note: v.note } : {}), ...(v['idempotency-key'] ? { idempotencyKey: v['idempotency-key'] } : {}), follow };
+    }
+    case 'positions': {
+      extra(1);
+      if (!rest[0]) throw new UsageError('positions needs a portfolio id: portfolio-batch positions <portfolioId> [--symbol <symbol>]');
+      return { kind: 'positions', portfolioId: rest[0], ...(v.symbol ? { symbol: v.symbol } : {}), json };
+    }
+    case 'import-trades': {
+      extra(1);
+      if (!rest[0]) throw new UsageError('import-trades needs a CSV file: portfolio-batch import-trades <file.csv> --portfolio <id>');
+      if (!v.portfolio) throw new UsageError('import-trades needs --portfolio <id>');
+      return { kind: 'import-trades', file: rest[0], portfolioId: v.portfolio, allowShort: Boolean(v['allow-short']), ...(v['idempotency-key'] ? { idempotencyKey: v['idempotency-key'] } : {}), follow };
     }
     case 'user': {
       if (rest[0] !== 'create') throw new UsageError('usage: portfolio-batch user create <email>');
@@ -500,6 +577,74 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             return `  ${x.symbol.padEnd(8)} ${String(x.quantity).padStart(12)} @ ${x.entryPrice} from ${x.entryDate}${exit}  ${x.investmentClass}  ${price}`;
           }),
         ]);
+      case 'portfolio-delete': {
+        const r = await client.portfolio.delete.mutate({ portfolioId: cmd.portfolioId, ...(cmd.idempotencyKey ? { idempotencyKey: cmd.idempotencyKey } : {}) });
+        out(json ? JSON.stringify(r) : `portfolio ${cmd.portfolioId} deleted${r.replayed ? ' (already, by this key)' : ''}; it leaves every run, its history stays`);
+        return EXIT.ok;
+      }
+      case 'trade': {
+        const r = await client.portfolio.trade.mutate({
+          portfolioId: cmd.portfolioId,
+          symbol: cmd.symbol,
+          quantity: cmd.quantity,
+          price: cmd.price,
+          date: cmd.date,
+          ...(cmd.fees ? { fees: cmd.fees } : {}),
+          ...(cmd.allowShort ? { allowShort: true } : {}),
+          ...(cmd.idempotencyKey ? { idempotencyKey: cmd.idempotencyKey } : {}),
+        });
+        out(
+          json
+            ? JSON.stringify(r)
+            : `trade ${r.tradeId} recorded${r.replayed ? ' (replayed)' : ''}: ${r.lotsClosed} lot(s) closed, realized ${r.realizedPnl}${r.lotOpened ? `, lot ${r.lotOpened} opened` : ''}; recomputing from ${r.affectedFrom ?? '-'} (run ${r.runId ?? 'none'})`,
+        );
+        return cmd.follow.enabled && r.runId ? await followRun(client, r.runId, cmd.follow, io) : EXIT.ok;
+      }
+      case 'cash': {
+        const r = await client.portfolio.cashFlow.mutate({
+          portfolioId: cmd.portfolioId,
+          type: cmd.type,
+          amount: cmd.amount,
+          date: cmd.date,
+          ...(cmd.note ? { note: cmd.note } : {}),
+          ...(cmd.idempotencyKey ? { idempotencyKey: cmd.idempotencyKey } : {}),
+        });
+        out(json ? JSON.stringify(r) : `${cmd.type} ${r.cashFlowId} recorded${r.replayed ? ' (replayed)' : ''}; recomputing from ${r.affectedFrom ?? '-'} (run ${r.runId ?? 'none'})`);
+        return cmd.follow.enabled && r.runId ? await followRun(client, r.runId, cmd.follow, io) : EXIT.ok;
+      }
+      case 'positions': {
+        if (cmd.symbol) {
+          return show(await client.position.lots.query({ portfolioId: cmd.portfolioId, symbol: cmd.symbol }), (lots) =>
+            lots.length === 0
+              ? ['no lots']
+              : lots.map(
+                  (l) =>
+                    `${l.id}  ${l.symbol.padEnd(8)} ${String(l.quantity).padStart(12)} @ ${l.entryPrice} from ${l.entryDate}${l.exitDate ? `  closed ${l.exitDate} at ${l.exitPrice ?? '?'}, realized ${l.realizedPnl ?? '?'}` : '  open'}`,
+                ),
+          );
+        }
+        return show((await client.portfolio.get.query({ portfolioId: cmd.portfolioId })).positions, (positions) =>
+          positions.length === 0
+            ? ['no positions']
+            : positions.map((x) => `${x.id}  ${x.symbol.padEnd(8)} ${String(x.quantity).padStart(12)} @ ${x.entryPrice} from ${x.entryDate}${x.exitDate ? `  exited ${x.exitDate} at ${x.exitPrice ?? '?'}` : ''}`),
+        );
+      }
+      case 'import-trades': {
+        let csv: string;
+        try {
+          csv = await readFile(cmd.file, 'utf8');
+        } catch (err) {
+          return reportError(usageError(`cannot read ${cmd.file}: ${err instanceof Error ? err.message : String(err)}`), io, json);
+        }
+        const r = await client.portfolio.importTrades.mutate({
+          portfolioId: cmd.portfolioId,
+          csv,
+          ...(cmd.allowShort ? { allowShort: true } : {}),
+          ...(cmd.idempotencyKey ? { idempotencyKey: cmd.idempotencyKey } : {}),
+        });
+        out(json ? JSON.stringify(r) : `${r.trades} trades imported${r.replayed ? ' (replayed)' : ''}, realized ${r.realizedPnl}; recomputing from ${r.affectedFrom ?? '-'} (run ${r.runId ?? 'none'})`);
+        return cmd.follow.enabled && r.runId ? await followRun(client, r.runId, cmd.follow, io) : EXIT.ok;
+      }
       case 'user-create':
         return show(await client.user.create.mutate({ email: cmd.email }), (u) => [
           `user ${u.userId} (${u.email})`,

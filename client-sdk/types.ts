@@ -20,5 +20,15 @@ export type SnapshotPage = RouterOutputs['portfolio']['snapshots'];
 export type ExposureView = RouterOutputs['portfolio']['exposures'];
 export type RunHistoryPage = RouterOutputs['batch']['history'];
 export type IssuedToken = RouterOutputs['user']['create'];
+export type TradeInput = RouterInputs['portfolio']['trade'];
+export type TradeResult = RouterOutputs['portfolio']['trade'];
+export type CashFlowInput = RouterInputs['portfolio']['cashFlow'];
+export type CashFlowResult = RouterOutputs['portfolio']['cashFlow'];
+export type ImportTradesInput = RouterInputs['portfolio']['importTrades'];
+export type ImportTradesResult = RouterOutputs['portfolio']['importTrades'];
+export type PositionUpdateInput = RouterInputs['position']['update'];
+export type TradeView = RouterOutputs['portfolio']['trades'][number];
+export type CashFlowView = RouterOutputs['portfolio']['cashFlows'][number];
+export type LotView = RouterOutputs['position']['lots'][number];
 
 export type PortfolioBatchClient = TRPCClient<AppRouter>;

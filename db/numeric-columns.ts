@@ -25,7 +25,8 @@ export const NUMERIC_COLUMNS = {
 
 /** Every money column a run writes for a portfolio: all numeric(20,2). */
 export const SNAPSHOT_MONEY_COLUMNS: readonly NumericColumn[] = [
-  ...['total_value', 'cash_value', 'long_value', 'short_value', 'gross_exposure', 'net_exposure', 'daily_pnl', 'cumulative_pnl', 'daily_dividend_pnl', 'cumulative_dividend_pnl'].map((c) =>
+  ...['total_value', 'cash_value', 'long_value', 'short_value', 'gross_exposure', 'net_exposure', 'daily_pnl', 'cumulative_pnl', 'daily_dividend_pnl', 'cumulative_dividend_pnl',
+    'daily_realized_pnl', 'cumulative_realized_pnl', 'daily_fees', 'cumulative_fees', 'daily_capital_flow', 'cumulative_capital_flow'].map((c) =>
     numeric('portfolio_snapshots', c, 20, 2),
   ),
   numeric('position_factor_exposures', 'exposure_dollar', 20, 2),

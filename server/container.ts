@@ -21,6 +21,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { createAccess } from './services/access.js';
 import { createAuthenticator } from './services/auth.js';
 import { createCallerRunsService } from './services/caller-runs.service.js';
+import { createLifecycleService } from './services/lifecycle.service.js';
 import { createPortfolioService } from './services/portfolio.service.js';
 import { createRunControlService, type RunControlService } from './services/run-control.service.js';
 import { createRunWatchHub } from './services/run-watch.js';
@@ -80,6 +81,7 @@ export function buildApiServices(deps: Pick<Container, 'config' | 'logger' | 'kn
     auth,
     users: createUserService({ knex, logger, authenticator: auth }),
     portfolios: createPortfolioService({ knex, runs: runControl, access, logger, clock }),
+    lifecycle: createLifecycleService({ knex, runs: runControl, access, logger, clock }),
     runs: createCallerRunsService({ control: runControl, access, logger }),
     triggerLimiter: createSlidingWindowLimiter({ limit: config.api.triggerLimitPerMinute, windowMs: 60_000, what: 'run triggers' }),
     runWatch: createRunWatchHub({ updates, read: (runId) => runControl.getRunStatus({ runId }), logger }),

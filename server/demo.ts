@@ -3,6 +3,8 @@
  * PostgreSQL without DATABASE_URL, the Polygon simulator without POLYGON_API_KEY, an in-memory
  * admin token without ADMIN_TOKEN), the API and a worker in this process, then drives everything
  * through the SDK like any client would: onboard a sample portfolio, follow its run, print a summary.
+ * It prints the web console's address with a sign-in link first; on a terminal it keeps serving the
+ * console after the summary until Ctrl-C.
  * A second start reuses the data folder: the same idempotency key finds the portfolio, and the
  * `settings` run it requests finds nothing missing for the days already covered.
  */
@@ -26,6 +28,8 @@ export const DEMO_IDEMPOTENCY_KEY = 'demo-sample-portfolio-v1';
 
 const money = (n: number): string => n.toLocaleString('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
 const signedMoney = (n: number): string => `${n >= 0 ? '+' : '−'}${money(Math.abs(n))}`;
+const signedCents = (n: number): string =>
+  `${n >= 0 ? '+' : '−'}${Math.abs(n).toLocaleString('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const beta = (n: number | undefined): string => (n === undefined ? '     ·' : n.toFixed(2).padStart(6));
 
 /** The factors shown per position (all 12 are stored; these fit a terminal). */
@@ -49,6 +53,37 @@ function exposureTable(ex: ExposureView): string[] {
   const pf = new Map(ex.portfolio.map((f) => [f.factorName, f.exposureValue ?? undefined]));
   const total = `  ${'PORTF.'.padEnd(7)} ${''.padStart(9)} ${TABLE_FACTORS.map(([n]) => beta(pf.get(n))).join(' ')}`;
   return [head, ...rows, total];
+}
+
+export interface ActionLine {
+  symbol: string;
+  date: string;
+  kind: 'split' | 'dividend';
+  description: string;
+  shares: number;
+  cash: number | null;
+}
+
+/**
+ * The splits and dividends the portfolio met, and the dividend P&L the snapshots booked: positions
+ * are valued with the shares in force after each split and as-traded closes, and a dividend is P&L
+ * on its ex-date (received on a long, paid on a short).
+ */
+export function corporateActionLines(actions: readonly ActionLine[], cumulativeDividendPnl: number | null): string[] {
+  const splits = actions.filter((a) => a.kind === 'split');
+  const dividends = actions.filter((a) => a.kind === 'dividend');
+  const lines = ['', `Corporate actions met: ${splits.length} split${splits.length === 1 ? '' : 's'}, ${dividends.length} dividend${dividends.length === 1 ? '' : 's'}`];
+  if (actions.length === 0) {
+    lines.push('  none stored for these positions in their holding periods');
+    return lines;
+  }
+  for (const a of splits) lines.push(`  ${a.date}  ${a.symbol.padEnd(7)} ${a.description}: ${a.shares} shares held afterwards`);
+  for (const a of dividends) {
+    const cash = a.cash ?? 0;
+    lines.push(`  ${a.date}  ${a.symbol.padEnd(7)} ${a.description} on ${a.shares} shares: ${signedCents(cash)} (${cash >= 0 ? 'received' : 'paid on the short'})`);
+  }
+  if (cumulativeDividendPnl !== null) lines.push(`  dividend P&L since inception ${signedCents(cumulativeDividendPnl)} (inside the P&L above)`);
+  return lines;
 }
 
 /** A token of the demo user: a new user the first time, a fresh token for the same user afterwards. */
@@ -121,6 +156,8 @@ async function summary(user: PortfolioBatchClient, portfolioId: string, final: R
     `Factor betas per position on ${exposures.date ?? '—'} (PORTF. = exposure as a share of equity):`,
     ...exposureTable(exposures),
   );
+  lines.push(...corporateActionLines(detail.corporateActions, last?.cumulativeDividendPnl ?? null));
+  if (detail.analytics.message) lines.push('', `Status: ${detail.analytics.status} (${detail.analytics.message})`);
   const unpriced = detail.positions.filter((p) => p.priceStatus === 'unavailable');
   const noPrice = final.warnings.filter((w) => w.symbol && !unpriced.some((p) => p.symbol === w.symbol));
   if (unpriced.length || noPrice.length) {
@@ -151,7 +188,21 @@ function demoConfig(base: Config, sim: PolygonSim | undefined, adminToken: strin
   };
 }
 
-export async function runDemo(): Promise<number> {
+export interface DemoOptions {
+  /** After the summary, keep serving the web console (default: on a terminal). */
+  keepOpen?: boolean;
+  /** With keepOpen: stop when this settles (default: SIGINT or SIGTERM). */
+  until?: Promise<unknown>;
+}
+
+const signalled = (): Promise<void> =>
+  new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+
+export async function runDemo(opts: DemoOptions = {}): Promise<number> {
+  const keepOpen = opts.keepOpen ?? Boolean(process.stdout.isTTY && process.stdin.isTTY);
   const started = Date.now();
   const out = (s: string): void => {
     process.stdout.write(`${s}\n`);
@@ -181,6 +232,9 @@ export async function runDemo(): Promise<number> {
     const issued = await demoUserToken(admin);
     revoke = () => admin.user.revokeToken.mutate({ tokenId: issued.tokenId });
     const user = createClient({ url: api.url, token: issued.token });
+    out(`Web console: ${api.url}/#token=${issued.token}  (signed in as ${DEMO_EMAIL}; the link keeps working while the demo runs)`);
+    // An admin token the demo made up is shown; one from ADMIN_TOKEN is the operator's and is not printed.
+    out(base.api.adminToken ? `  as admin: ${api.url}/ and sign in with ADMIN_TOKEN` : `  as admin: ${api.url}/#token=${adminToken}`);
     const target = targetDate(container.clock(), config.batch.closeCutoff);
     out(`Target date (latest final close, New York): ${target}`);
 
@@ -193,6 +247,12 @@ export async function runDemo(): Promise<number> {
       progress.stop();
     }
     for (const line of await summary(user, portfolioId, final, Date.now() - started)) out(line);
+    if (keepOpen) {
+      // On a terminal the console stays up to be looked at; pipes and CI get the summary and an exit.
+      out('');
+      out(`The web console stays up at ${api.url}/ (links above). Ctrl-C stops the demo.`);
+      await (opts.until ?? signalled()).catch(() => undefined);
+    }
     return exitCodeOf(final.status);
   } catch (err) {
     const e = describeError(err);
@@ -213,7 +273,8 @@ export async function runDemo(): Promise<number> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   // Exit explicitly once everything is closed: a job-store timer of a finished job can otherwise
   // keep the event loop alive for half a lock lifetime.
-  runDemo().then(
+  // `--keep-open`: serve the console after the summary even without a terminal (until SIGINT/SIGTERM).
+  runDemo(process.argv.includes('--keep-open') ? { keepOpen: true } : {}).then(
     (code) => process.exit(code),
     (err: unknown) => {
       process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);

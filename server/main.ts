@@ -14,6 +14,7 @@ import { ValidationError } from './services/errors.js';
 import { createContextFactory, requestIdOf, type ApiServices } from './trpc/context.js';
 import { toTRPCError } from './trpc/error-map.js';
 import { appRouter } from './trpc/routers/_app.router.js';
+import { createWebConsole } from './web-console.js';
 
 export interface ApiServerOptions {
   /** Default: config.api.port (0 picks a free port). */
@@ -86,6 +87,7 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
   const accessLog = logger.child({ component: 'access' });
   const requestIds = new WeakMap<IncomingMessage, string>();
   const cors = createCors(config.api.corsOrigins);
+  const web = createWebConsole(log);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -178,7 +180,8 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
       trpc(req, res);
       return;
     }
-    sendJson(res, 404, { error: `No route ${req.method ?? 'GET'} ${path}; the API is at /trpc/<procedure>, probes at /healthz and /readyz, metrics at /metrics` });
+    if (web.handle(req, res)) return;
+    sendJson(res, 404, { error: `No route ${req.method ?? 'GET'} ${path}; the API is at /trpc/<procedure>, probes at /healthz and /readyz` });
   });
   // Pollers reuse connections; keep them a little longer than the 2 s polling interval.
   server.keepAliveTimeout = 10_000;

@@ -3,6 +3,7 @@ import * as m001 from './001_core_schema.js';
 import * as m002 from './002_agenda_jobs.js';
 import * as m003 from './003_real_market.js';
 import * as m006 from './006_run_update_notify.js';
+import * as m007 from './007_portfolio_lifecycle.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,6 +17,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['002_agenda_jobs', m002],
   ['003_real_market', m003],
   ['006_run_update_notify', m006],
+  ['007_portfolio_lifecycle', m007],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

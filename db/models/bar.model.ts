@@ -98,6 +98,35 @@ export class BarModel extends BaseModel {
     return out;
   }
 
+  /**
+   * Per symbol, its last stored close before `date` (however old), or nothing when it has none: what
+   * a position is valued at across a gap that began before a window of closes.
+   */
+  static async lastClosesBefore(db: Db, symbols: readonly string[], date: IsoDate): Promise<Map<string, { date: IsoDate; close: number }>> {
+    const out = new Map<string, { date: IsoDate; close: number }>();
+    if (symbols.length === 0) return out;
+    const res = (await db.raw(
+      `SELECT s.symbol, b.date::text AS date, b.close FROM unnest(?::text[]) AS s(symbol)
+         CROSS JOIN LATERAL (SELECT date, close FROM ${BarModel.tableName} WHERE symbol = s.symbol AND date < ? ORDER BY date DESC LIMIT 1) b`,
+      [symbols as string[], date],
+    )) as { rows: { symbol: string; date: string; close: number }[] };
+    for (const r of res.rows) out.set(r.symbol, { date: r.date, close: Number(r.close) });
+    return out;
+  }
+
+  /** For each (symbol, date) asked, the symbol's last stored close on or before that date (keyed `symbol|date`). */
+  static async closesOnOrBefore(db: Db, asks: readonly { symbol: string; date: IsoDate }[]): Promise<Map<string, { date: IsoDate; close: number }>> {
+    const out = new Map<string, { date: IsoDate; close: number }>();
+    if (asks.length === 0) return out;
+    const res = (await db.raw(
+      `SELECT a.symbol, a.asked::text AS asked, b.date::text AS date, b.close FROM unnest(?::text[], ?::date[]) AS a(symbol, asked)
+         CROSS JOIN LATERAL (SELECT date, close FROM ${BarModel.tableName} WHERE symbol = a.symbol AND date <= a.asked ORDER BY date DESC LIMIT 1) b`,
+      [asks.map((a) => a.symbol), asks.map((a) => a.date)],
+    )) as { rows: { symbol: string; asked: string; date: string; close: number }[] };
+    for (const r of res.rows) out.set(`${r.symbol}|${r.asked}`, { date: r.date, close: Number(r.close) });
+    return out;
+  }
+
   /** Whether the cache holds any bar of the symbol. */
   static async anyOf(db: Db, symbol: string): Promise<boolean> {
     return (await BarModel.query(db).select('symbol').where({ symbol }).first()) !== undefined;

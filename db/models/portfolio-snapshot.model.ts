@@ -18,6 +18,17 @@ export interface SnapshotFigures {
   dailyDividendPnl: number;
   /** Running sum of dailyDividendPnl; part of cumulativePnl. */
   cumulativeDividendPnl: number;
+  /** Realized P&L of lots closed on the day (exit proceeds − cost); part of dailyPnl. */
+  dailyRealizedPnl?: number;
+  cumulativeRealizedPnl?: number;
+  /** Trade fees booked on the day (dailyPnl carries them negated). */
+  dailyFees?: number;
+  cumulativeFees?: number;
+  /** Contributions − withdrawals at the day's close: in totalValue, not in dailyPnl or dailyReturn. */
+  dailyCapitalFlow?: number;
+  cumulativeCapitalFlow?: number;
+  /** Cumulative time-weighted return: Π (1 + dailyReturn) − 1. */
+  cumulativeTwr?: number;
   numPositions: number;
   numLong: number;
   numShort: number;
@@ -59,6 +70,10 @@ export interface PriorSnapshotState {
   cumulativeDividendPnl: number;
   /** Up to the last 62 daily returns before and including `date`, oldest first. */
   recentDailyReturns: number[];
+  cumulativeRealizedPnl: number;
+  cumulativeFees: number;
+  cumulativeCapitalFlow: number;
+  cumulativeTwr: number;
 }
 
 /** Columns of the snapshot and the figure each one stores. */
@@ -74,6 +89,13 @@ const FIGURE_COLUMNS: readonly (readonly [string, keyof SnapshotFigures, 'numeri
   ['cumulative_pnl', 'cumulativePnl', 'numeric'],
   ['daily_dividend_pnl', 'dailyDividendPnl', 'numeric'],
   ['cumulative_dividend_pnl', 'cumulativeDividendPnl', 'numeric'],
+  ['daily_realized_pnl', 'dailyRealizedPnl', 'numeric'],
+  ['cumulative_realized_pnl', 'cumulativeRealizedPnl', 'numeric'],
+  ['daily_fees', 'dailyFees', 'numeric'],
+  ['cumulative_fees', 'cumulativeFees', 'numeric'],
+  ['daily_capital_flow', 'dailyCapitalFlow', 'numeric'],
+  ['cumulative_capital_flow', 'cumulativeCapitalFlow', 'numeric'],
+  ['cumulative_twr', 'cumulativeTwr', 'numeric'],
   ['num_positions', 'numPositions', 'int'],
   ['num_long', 'numLong', 'int'],
   ['num_short', 'numShort', 'int'],
@@ -84,6 +106,8 @@ const FIGURE_COLUMNS: readonly (readonly [string, keyof SnapshotFigures, 'numeri
   ['realized_volatility_63d', 'realizedVolatility63d', 'numeric'],
   ['is_complete', 'isComplete', 'bool'],
 ];
+
+const LIFECYCLE_COLUMNS = ['daily_realized_pnl', 'cumulative_realized_pnl', 'daily_fees', 'cumulative_fees', 'daily_capital_flow', 'cumulative_capital_flow', 'cumulative_twr'];
 
 const SNAPSHOTS: BulkUpsertSpec = {
   columns: [
@@ -118,6 +142,13 @@ export class PortfolioSnapshotModel extends BaseModel {
   cumulative_pnl!: number;
   daily_dividend_pnl!: number;
   cumulative_dividend_pnl!: number;
+  daily_realized_pnl!: number;
+  cumulative_realized_pnl!: number;
+  daily_fees!: number;
+  cumulative_fees!: number;
+  daily_capital_flow!: number;
+  cumulative_capital_flow!: number;
+  cumulative_twr!: number;
   num_positions!: number;
   num_long!: number;
   num_short!: number;
@@ -144,6 +175,8 @@ export class PortfolioSnapshotModel extends BaseModel {
       rows.map((s) => {
         const row: Record<string, unknown> = { portfolio_id: s.portfolioId, snapshot_date: s.date, warnings: s.warnings, run_id: s.runId };
         for (const [column, figure] of FIGURE_COLUMNS) row[column] = s[figure];
+        // The lifecycle figures are 0 for writers that do not keep them.
+        for (const column of LIFECYCLE_COLUMNS) row[column] ??= 0;
         return row;
       }),
     );
@@ -160,6 +193,16 @@ export class PortfolioSnapshotModel extends BaseModel {
       view.warnings = m.warnings;
       return view as unknown as SnapshotView;
     });
+  }
+
+  /** A portfolio's latest snapshot, complete or not, or null before its first. */
+  static async latestView(db: Db, portfolioId: string): Promise<SnapshotView | null> {
+    const m = await PortfolioSnapshotModel.query(db).where({ portfolio_id: portfolioId }).orderBy('snapshot_date', 'desc').first();
+    if (!m) return null;
+    const view: Record<string, unknown> = { date: m.snapshot_date };
+    for (const [column, figure] of FIGURE_COLUMNS) view[figure] = m[column as keyof PortfolioSnapshotModel];
+    view.warnings = m.warnings;
+    return view as unknown as SnapshotView;
   }
 
   /** The date of a portfolio's latest snapshot, complete or not. */
@@ -207,12 +250,25 @@ export class PortfolioSnapshotModel extends BaseModel {
     const out = new Map<string, PriorSnapshotState>();
     if (requests.length === 0) return out;
     const r = await db.raw<{
-      rows: { portfolio_id: string; snapshot_date: string; total_value: number; cumulative_pnl: number; cumulative_dividend_pnl: number; daily_return: number }[];
+      rows: {
+        portfolio_id: string;
+        snapshot_date: string;
+        total_value: number;
+        cumulative_pnl: number;
+        cumulative_dividend_pnl: number;
+        daily_return: number;
+        cumulative_realized_pnl: number;
+        cumulative_fees: number;
+        cumulative_capital_flow: number;
+        cumulative_twr: number;
+      }[];
     }>(
-      `SELECT q.pid AS portfolio_id, s.snapshot_date::text AS snapshot_date, s.total_value, s.cumulative_pnl, s.cumulative_dividend_pnl, s.daily_return
+      `SELECT q.pid AS portfolio_id, s.snapshot_date::text AS snapshot_date, s.total_value, s.cumulative_pnl, s.cumulative_dividend_pnl, s.daily_return,
+              s.cumulative_realized_pnl, s.cumulative_fees, s.cumulative_capital_flow, s.cumulative_twr
          FROM unnest(?::uuid[], ?::date[]) AS q(pid, d)
          CROSS JOIN LATERAL (
-           SELECT snapshot_date, total_value, cumulative_pnl, cumulative_dividend_pnl, daily_return FROM portfolio_snapshots
+           SELECT snapshot_date, total_value, cumulative_pnl, cumulative_dividend_pnl, daily_return,
+                  cumulative_realized_pnl, cumulative_fees, cumulative_capital_flow, cumulative_twr FROM portfolio_snapshots
             WHERE portfolio_id = q.pid AND snapshot_date < q.d ORDER BY snapshot_date DESC LIMIT ${PRIOR_RETURNS}
          ) s
         ORDER BY q.pid, s.snapshot_date`,
@@ -232,6 +288,10 @@ export class PortfolioSnapshotModel extends BaseModel {
         cumulativePnl: last.cumulative_pnl,
         cumulativeDividendPnl: last.cumulative_dividend_pnl,
         recentDailyReturns: rows.map((x) => x.daily_return),
+        cumulativeRealizedPnl: last.cumulative_realized_pnl,
+        cumulativeFees: last.cumulative_fees,
+        cumulativeCapitalFlow: last.cumulative_capital_flow,
+        cumulativeTwr: last.cumulative_twr,
       });
     }
     return out;

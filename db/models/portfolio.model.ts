@@ -69,6 +69,10 @@ export class PortfolioModel extends BaseModel {
   created_at!: Date;
   updated_at!: Date;
   deleted_at!: Date | null;
+  /** Invalidation mark: snapshots from this date on are stale (null: none). */
+  recompute_from!: IsoDate | null;
+  /** Bumped by every change; a run clears the mark only at the version it read. */
+  change_version!: number;
   owner?: UserModel;
   positions?: PositionModel[];
   snapshots?: PortfolioSnapshotModel[];
@@ -171,6 +175,74 @@ export class PortfolioModel extends BaseModel {
     // Plain rows: the nightly run reads every portfolio here.
     const rows = (await q.toKnexQuery()) as { id: string; equity_balance: number; inception: string }[];
     return rows.map((r) => ({ id: r.id, equityBalance: r.equity_balance, inception: r.inception }));
+  }
+
+  /** A live portfolio as a change needs it. */
+  static async forChange(db: Db, portfolioId: string): Promise<{ userId: string; inceptionDate: IsoDate; name: string } | undefined> {
+    const m = await PortfolioModel.query(db).select('user_id', 'inception_date', 'name').findById(portfolioId).whereNull('deleted_at');
+    return m ? { userId: m.user_id, inceptionDate: m.inception_date, name: m.name } : undefined;
+  }
+
+  /**
+   * Records that the portfolio's snapshots from `from` on are stale: the mark moves to the earlier of
+   * its value and `from`, and the version is bumped (inside the change's transaction).
+   */
+  static async markChanged(trx: Db, portfolioId: string, from: IsoDate | null): Promise<void> {
+    await PortfolioModel.query(trx)
+      .patch({
+        recompute_from: from === null ? raw('recompute_from') : raw('least(coalesce(recompute_from, ?::date), ?::date)', [from, from]),
+        change_version: raw('change_version + 1'),
+        updated_at: raw('now()'),
+      } as unknown as Partial<PortfolioModel>)
+      .where({ id: portfolioId });
+  }
+
+  /** The invalidation marks of these portfolios (live or not), by id. */
+  static async marks(db: Db, portfolioIds: readonly string[]): Promise<Map<string, { recomputeFrom: IsoDate | null; version: number; deleted: boolean }>> {
+    const out = new Map<string, { recomputeFrom: IsoDate | null; version: number; deleted: boolean }>();
+    if (portfolioIds.length === 0) return out;
+    const rows = (await PortfolioModel.query(db)
+      .whereIn('id', portfolioIds as string[])
+      .select('id', 'recompute_from', 'change_version', 'deleted_at')
+      .toKnexQuery()) as { id: string; recompute_from: IsoDate | null; change_version: number; deleted_at: Date | null }[];
+    for (const r of rows) out.set(r.id, { recomputeFrom: r.recompute_from, version: Number(r.change_version), deleted: r.deleted_at !== null });
+    return out;
+  }
+
+  /** Clears the mark when no change came since the run read `version`; true when cleared. */
+  static async clearMark(trx: Db, portfolioId: string, version: number): Promise<boolean> {
+    const n = await PortfolioModel.query(trx).patch({ recompute_from: null }).where({ id: portfolioId, change_version: version }).whereNotNull('recompute_from');
+    return n > 0;
+  }
+
+  /** Live portfolios among these ids that still carry a mark left by a change since `since`. */
+  static async markedSince(db: Db, portfolioIds: readonly string[], since: Date): Promise<string[]> {
+    if (portfolioIds.length === 0) return [];
+    const rows = await PortfolioModel.query(db)
+      .select('id')
+      .whereIn('id', portfolioIds as string[])
+      .whereNotNull('recompute_from')
+      .whereNull('deleted_at')
+      .where('updated_at', '>=', since);
+    return rows.map((r) => r.id);
+  }
+
+  /** Renames a live portfolio; 'name' when another live portfolio of the owner has the name. */
+  static async rename(trx: Db, portfolioId: string, name: string): Promise<'ok' | 'name'> {
+    try {
+      await trx.transaction(async (sp) => PortfolioModel.query(sp).patch({ name, updated_at: raw('now()') } as unknown as Partial<PortfolioModel>).where({ id: portfolioId }));
+      return 'ok';
+    } catch (err) {
+      const e = err as { nativeError?: { code?: string; constraint?: string }; code?: string; constraint?: string };
+      const native = e.nativeError ?? e;
+      if (native.code === '23505' && native.constraint === 'portfolios_user_name_key') return 'name';
+      throw err;
+    }
+  }
+
+  /** Soft delete: the portfolio leaves every run from now on; its rows stay until purged. */
+  static async softDelete(trx: Db, portfolioId: string): Promise<void> {
+    await PortfolioModel.query(trx).patch({ deleted_at: raw('now()'), recompute_from: null } as unknown as Partial<PortfolioModel>).where({ id: portfolioId }).whereNull('deleted_at');
   }
 
   /**

@@ -29,6 +29,14 @@ export interface HeldPosition extends StoredPosition {
   portfolioId: string;
 }
 
+/** A lot as `position.lots` shows it. */
+export interface LotView extends StoredPosition {
+  openedBy: string | null;
+  closedBy: string | null;
+  splitFrom: string | null;
+  realizedPnl: number | null;
+}
+
 /** A live position as the API shows it: with the price status of its symbol. */
 export interface PositionView extends StoredPosition {
   priceStatus: PriceStatus | null;
@@ -64,6 +72,9 @@ export class PositionModel extends BaseModel {
   investment_class!: InvestmentClass;
   created_at!: Date;
   deleted_at!: Date | null;
+  opened_by!: string | null;
+  closed_by!: string | null;
+  split_from!: string | null;
   portfolio?: PortfolioModel;
   instrument?: SymbolModel;
   factorExposures?: PositionFactorExposureModel[];
@@ -126,5 +137,89 @@ export class PositionModel extends BaseModel {
       .orderBy([{ column: 'positions.entry_date' }, { column: 'positions.symbol' }, { column: 'positions.id' }])
       .castTo<(PositionModel & { price_status: PriceStatus | null; unavailable_reason: string | null })[]>();
     return rows.map((r) => ({ ...toStoredPosition(r), priceStatus: r.price_status, unavailableReason: r.unavailable_reason }));
+  }
+
+  /** A live position of a portfolio. */
+  static async findLive(db: Db, portfolioId: string, positionId: string): Promise<StoredPosition | undefined> {
+    const m = await PositionModel.query(db).select(...POSITION_COLUMNS).findById(positionId).where({ portfolio_id: portfolioId }).whereNull('deleted_at');
+    return m ? toStoredPosition(m) : undefined;
+  }
+
+  /** The open lots of a symbol, in the order they were opened (entry date, then creation). */
+  static async openLotsOf(db: Db, portfolioId: string, symbol: string): Promise<StoredPosition[]> {
+    const rows = await PositionModel.query(db)
+      .select(...POSITION_COLUMNS)
+      .where({ portfolio_id: portfolioId, symbol })
+      .whereNull('deleted_at')
+      .whereNull('exit_date')
+      .orderBy([{ column: 'entry_date' }, { column: 'created_at' }, { column: 'id' }]);
+    return rows.map(toStoredPosition);
+  }
+
+  /** Every live lot of a symbol, open or closed, oldest first. */
+  static async lotsOf(db: Db, portfolioId: string, symbol: string): Promise<LotView[]> {
+    const rows = await PositionModel.query(db)
+      .where({ portfolio_id: portfolioId, symbol })
+      .whereNull('deleted_at')
+      .orderBy([{ column: 'entry_date' }, { column: 'created_at' }, { column: 'id' }]);
+    return rows.map((r) => ({
+      ...toStoredPosition(r),
+      openedBy: r.opened_by,
+      closedBy: r.closed_by,
+      splitFrom: r.split_from,
+      // Exit proceeds − cost, as typed (the share basis of each date; splits between are not applied here).
+      realizedPnl: r.exit_price === null ? null : Math.round(r.quantity * (r.exit_price - r.entry_price) * 100) / 100,
+    }));
+  }
+
+  /** Opens a lot from a trade; returns its id. */
+  static async openLot(trx: Db, portfolioId: string, lot: NewPosition, tradeId: string | null): Promise<string> {
+    const m = await PositionModel.query(trx).insert({
+      portfolio_id: portfolioId,
+      symbol: lot.symbol,
+      quantity: lot.quantity,
+      entry_price: lot.entryPrice,
+      entry_date: lot.entryDate,
+      exit_date: lot.exitDate,
+      exit_price: lot.exitPrice,
+      investment_class: lot.investmentClass,
+      opened_by: tradeId,
+    });
+    return m.id;
+  }
+
+  /** Closes a lot in full with a trade's date and price. */
+  static async closeLot(trx: Db, positionId: string, exitDate: IsoDate, exitPrice: number, tradeId: string): Promise<void> {
+    await PositionModel.query(trx).patch({ exit_date: exitDate, exit_price: exitPrice, closed_by: tradeId }).where({ id: positionId });
+  }
+
+  /** Closes part of a lot: `keep` stays open; the closed part becomes a lot of its own with the exit. */
+  static async splitLot(trx: Db, portfolioId: string, lot: StoredPosition, keep: number, closedQuantity: number, exitDate: IsoDate, exitPrice: number, tradeId: string): Promise<string> {
+    await PositionModel.query(trx).patch({ quantity: keep }).where({ id: lot.id });
+    const m = await PositionModel.query(trx).insert({
+      portfolio_id: portfolioId,
+      symbol: lot.symbol,
+      quantity: closedQuantity,
+      entry_price: lot.entryPrice,
+      entry_date: lot.entryDate,
+      exit_date: exitDate,
+      exit_price: exitPrice,
+      investment_class: lot.investmentClass,
+      closed_by: tradeId,
+      split_from: lot.id,
+    });
+    return m.id;
+  }
+
+  /** Corrects a live position. */
+  static async correct(trx: Db, positionId: string, p: Pick<NewPosition, 'quantity' | 'entryPrice' | 'entryDate' | 'exitDate' | 'exitPrice'>): Promise<void> {
+    await PositionModel.query(trx)
+      .patch({ quantity: p.quantity, entry_price: p.entryPrice, entry_date: p.entryDate, exit_date: p.exitDate, exit_price: p.exitPrice })
+      .where({ id: positionId });
+  }
+
+  /** Soft delete: the position leaves the analytics; its past exposure rows stay. */
+  static async softDelete(trx: Db, positionId: string): Promise<void> {
+    await PositionModel.query(trx).patch({ deleted_at: new Date() }).where({ id: positionId }).whereNull('deleted_at');
   }
 }

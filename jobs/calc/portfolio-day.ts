@@ -29,6 +29,15 @@
  * capital gains) it is entitled to, on the ex-date (on the next trading day when the ex-date is not
  * one); a short pays it. Entitled: held at the close before the ex-date, i.e. entry date < ex-date and
  * (no exit or exit date ≥ ex-date). Dividends are part of the daily P&L and are also reported apart.
+ *
+ * Accounting (docs/lifecycle.md). Fees of trades are booked (negative) on the trade's trading day;
+ * capital flows (contributions > 0, withdrawals < 0) at the close of theirs. Realized P&L of a lot is
+ * booked on its exit day: its end value (exit proceeds) − quantity × entry price; it is part of the
+ * day's market move, so dailyPnl = unrealized change + realized + dividends − fees, where the
+ * unrealized change is the rest of the market move. Equity rolls forward:
+ *   equity_d = equity_{d−1} + dailyPnl_d + capitalFlow_d
+ * The daily return excludes the flow (time-weighted, the flow arrives at the close):
+ *   r_d = dailyPnl_d / equity_{d−1},   1 + cumulativeTwr_d = (1 + cumulativeTwr_{d−1}) × (1 + r_d).
  */
 import {
   NO_CORPORATE_ACTIONS,
@@ -88,11 +97,23 @@ export interface PriorState {
   cumulativeDividendPnl: number;
   /** Up to the last 62 daily returns, oldest first. */
   recentDailyReturns: number[];
+  /** Running sums up to `date` (0 when absent). */
+  cumulativeRealizedPnl?: number;
+  cumulativeFees?: number;
+  cumulativeCapitalFlow?: number;
+  /** Cumulative time-weighted return up to `date` (0 when absent). */
+  cumulativeTwr?: number;
+}
+
+/** Money booked on a date (the next trading day when it is not one): a fee (≥ 0) or a capital flow (signed). */
+export interface DatedAmount {
+  date: IsoDate;
+  amount: number;
 }
 
 /** Every column of portfolio_snapshots, camelCase. Money in the portfolio currency. */
 export interface SnapshotValues {
-  /** equity_d = equity_{d−1} + daily P&L. */
+  /** equity_d = equity_{d−1} + daily P&L + capital flow of d. */
   totalValue: number;
   /** equity_d − net exposure (negative means leverage). */
   cashValue: number;
@@ -104,7 +125,7 @@ export interface SnapshotValues {
   grossExposure: number;
   /** long + short. */
   netExposure: number;
-  /** Σ position P&L (held positions and exits realised on d), dividends included. */
+  /** Σ position P&L (held positions and exits realised on d), dividends included, minus the fees of d. */
   dailyPnl: number;
   /** The dividends inside dailyPnl (received on longs, paid on shorts). */
   dailyDividendPnl: number;
@@ -114,6 +135,17 @@ export interface SnapshotValues {
   cumulativePnl: number;
   /** Running sum of dailyDividendPnl since the first snapshot (part of cumulativePnl). */
   cumulativeDividendPnl: number;
+  /** Realized P&L of the lots exiting on d (exit proceeds − cost); part of dailyPnl. */
+  dailyRealizedPnl: number;
+  cumulativeRealizedPnl: number;
+  /** Fees of trades booked on d (≥ 0); dailyPnl carries them negated. */
+  dailyFees: number;
+  cumulativeFees: number;
+  /** Contributions − withdrawals at the close of d: in equity, not in dailyPnl nor dailyReturn. */
+  dailyCapitalFlow: number;
+  cumulativeCapitalFlow: number;
+  /** Π (1 + dailyReturn) − 1 since the first snapshot. */
+  cumulativeTwr: number;
   /** Positions held at the end of d (exits on d excluded). */
   numPositions: number;
   numLong: number;
@@ -214,6 +246,10 @@ export interface PortfolioDaysInput {
    */
   histories: Record<string, SymbolHistory>;
   betas: BetaLookup;
+  /** Fees of trades, each booked on the trading day on or after its date. */
+  fees?: readonly DatedAmount[];
+  /** Contributions (> 0) and withdrawals (< 0), each at the close of the trading day on or after its date. */
+  cashFlows?: readonly DatedAmount[];
 }
 
 interface Priced {
@@ -252,6 +288,12 @@ export function computePortfolioDays(input: PortfolioDaysInput): PortfolioDayRes
   let cumulative = input.prior?.cumulativePnl ?? 0;
   let cumulativeDividends = input.prior?.cumulativeDividendPnl ?? 0;
   let recent = (input.prior?.recentDailyReturns ?? []).slice(-RECENT_RETURNS_KEPT);
+  let cumulativeRealized = input.prior?.cumulativeRealizedPnl ?? 0;
+  let cumulativeFees = input.prior?.cumulativeFees ?? 0;
+  let cumulativeFlow = input.prior?.cumulativeCapitalFlow ?? 0;
+  let cumulativeTwr = input.prior?.cumulativeTwr ?? 0;
+  const feesByDay = amountsByTradingDay(input.fees ?? [], 'fees');
+  const flowsByDay = amountsByTradingDay(input.cashFlows ?? [], 'cashFlows');
   const results: PortfolioDayResult[] = [];
 
   // Last close on or before a day, in that day's share basis, by (symbol, day); a day's price is also
@@ -282,6 +324,7 @@ export function computePortfolioDays(input: PortfolioDaysInput): PortfolioDayRes
     let shortValue = 0;
     let pnl = 0;
     let dividendPnl = 0;
+    let realizedPnl = 0;
     let numPositions = 0;
     let numLong = 0;
     let numShort = 0;
@@ -370,7 +413,10 @@ export function computePortfolioDays(input: PortfolioDaysInput): PortfolioDayRes
         dailyPnl: positionPnl,
         realised: isExitDay,
       });
-      if (isExitDay) continue;
+      if (isExitDay) {
+        if (endValue !== null) realizedPnl += endValue - entryValue;
+        continue;
+      }
 
       numPositions++;
       if (shares > 0) numLong++;
@@ -384,12 +430,19 @@ export function computePortfolioDays(input: PortfolioDaysInput): PortfolioDayRes
 
     // The ledger is kept in cents, exactly as stored: a run resumed from stored snapshots then rolls
     // forward from the same numbers an uninterrupted run carried in memory.
-    pnl = roundTo(pnl, MONEY_DECIMALS);
+    const fees = roundTo(feesByDay.get(d) ?? 0, MONEY_DECIMALS);
+    const flow = roundTo(flowsByDay.get(d) ?? 0, MONEY_DECIMALS);
+    pnl = roundTo(roundTo(pnl, MONEY_DECIMALS) - fees, MONEY_DECIMALS);
     dividendPnl = roundTo(dividendPnl, MONEY_DECIMALS);
-    const equity = roundTo(equityPrev + pnl, MONEY_DECIMALS);
+    realizedPnl = roundTo(realizedPnl, MONEY_DECIMALS);
+    const equity = roundTo(equityPrev + pnl + flow, MONEY_DECIMALS);
     const dailyReturn = equityPrev > 0 ? roundTo(pnl / equityPrev, RETURN_DECIMALS) : 0;
     cumulative = roundTo(cumulative + pnl, MONEY_DECIMALS);
     cumulativeDividends = roundTo(cumulativeDividends + dividendPnl, MONEY_DECIMALS);
+    cumulativeRealized = roundTo(cumulativeRealized + realizedPnl, MONEY_DECIMALS);
+    cumulativeFees = roundTo(cumulativeFees + fees, MONEY_DECIMALS);
+    cumulativeFlow = roundTo(cumulativeFlow + flow, MONEY_DECIMALS);
+    cumulativeTwr = roundTo((1 + cumulativeTwr) * (1 + dailyReturn) - 1, RETURN_DECIMALS);
     recent.push(dailyReturn);
     if (recent.length > RECENT_RETURNS_KEPT + 1) recent = recent.slice(-(RECENT_RETURNS_KEPT + 1));
     const netExposure = longValue + shortValue;
@@ -415,6 +468,13 @@ export function computePortfolioDays(input: PortfolioDaysInput): PortfolioDayRes
       dailyReturn,
       cumulativePnl: cumulative,
       cumulativeDividendPnl: cumulativeDividends,
+      dailyRealizedPnl: realizedPnl,
+      cumulativeRealizedPnl: cumulativeRealized,
+      dailyFees: fees,
+      cumulativeFees,
+      dailyCapitalFlow: flow,
+      cumulativeCapitalFlow: cumulativeFlow,
+      cumulativeTwr,
       numPositions,
       numLong,
       numShort,
@@ -430,6 +490,10 @@ export function computePortfolioDays(input: PortfolioDaysInput): PortfolioDayRes
       cumulativePnl: cumulative,
       cumulativeDividendPnl: cumulativeDividends,
       recentDailyReturns: recent.slice(-RECENT_RETURNS_KEPT),
+      cumulativeRealizedPnl: cumulativeRealized,
+      cumulativeFees,
+      cumulativeCapitalFlow: cumulativeFlow,
+      cumulativeTwr,
     };
     results.push({
       date: d,
@@ -448,6 +512,18 @@ export function computePortfolioDays(input: PortfolioDaysInput): PortfolioDayRes
 }
 
 const NO_DIVIDENDS = new Map<IsoDate, CashDividend[]>();
+
+/** Sums dated amounts by the trading day they are booked on. */
+function amountsByTradingDay(items: readonly DatedAmount[], what: string): Map<IsoDate, number> {
+  const out = new Map<IsoDate, number>();
+  for (const [i, it] of items.entries()) {
+    assertIsoDate(it.date);
+    if (!Number.isFinite(it.amount)) throw new RangeError(`computePortfolioDays: ${what}[${i}].amount must be a finite number, got ${it.amount}`);
+    const day = tradingDayOnOrAfter(it.date);
+    out.set(day, (out.get(day) ?? 0) + it.amount);
+  }
+  return out;
+}
 
 function lifecycleOf(p: PositionInput, i: number, histories: Record<string, SymbolHistory>): Lifecycle {
   const where = `positions[${i}] (${p.id})`;

@@ -176,7 +176,7 @@ class UndiciPolygonClient implements PolygonClient {
   }
 
   async getDailyRange(ticker: string, from: IsoDate, to: IsoDate, opts: RequestOptions = {}): Promise<RangeResult> {
-    const first = `${this.basePath}/v2/aggs/ticker/${encodeURIComponent(ticker)}/range/1/day/${from}/${to}?adjusted=true&sort=asc&limit=50000`;
+    const first = `${this.basePath}/v2/aggs/ticker/${encodeURIComponent(ticker)}/range/1/day/${from}/${to}?adjusted=false&sort=asc&limit=50000`;
     const byDate = new Map<IsoDate, DailyBar>();
     const requestIds: string[] = [];
     let path: string | undefined = first;
@@ -200,7 +200,7 @@ class UndiciPolygonClient implements PolygonClient {
   }
 
   async getGroupedDaily(date: IsoDate, opts: RequestOptions = {}): Promise<GroupedResult> {
-    const path = `${this.basePath}/v2/aggs/grouped/locale/us/market/stocks/${date}?adjusted=true`;
+    const path = `${this.basePath}/v2/aggs/grouped/locale/us/market/stocks/${date}?adjusted=false`;
     const res = await this.getJson(path, opts);
     if (res.status === 404) return { date, bars: new Map(), requestId: undefined, notFound: true };
     const { body, bars } = parseGroupedBody(res.json, date, path);

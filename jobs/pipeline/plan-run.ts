@@ -4,6 +4,9 @@ import { PositionModel, type HeldPosition } from '../../db/models/position.model
 import { FACTOR_PROXIES, MAX_FACTOR_WINDOW } from '../calc/factors.js';
 import { CALENDAR_MIN_DATE, addTradingDays, countTradingDays, tradingDayOnOrAfter, tradingDaysBetween } from '../calc/trading-calendar.js';
 import type { IsoDate } from '../../core/dates.js';
+import { CashFlowModel } from '../../db/models/cash-flow.model.js';
+import { TradeModel } from '../../db/models/trade.model.js';
+import type { DatedAmount } from '../calc/portfolio-day.js';
 import { watermarks, type Watermark } from './watermark.js';
 
 /** Trading days of price history before the first calculation date: the longest beta window plus the return that opens it. */
@@ -20,6 +23,11 @@ export interface PortfolioPlan {
   /** Every trading day from firstDate to the target: the roll-forward recomputes everything after a gap. */
   dates: IsoDate[];
   positions: HeldPosition[];
+  /** The portfolio's change version when the plan read its positions (docs/lifecycle.md). */
+  changeVersion?: number;
+  /** Fees of its trades and its capital flows, booked by the roll-forward. */
+  fees?: DatedAmount[];
+  cashFlows?: DatedAmount[];
 }
 
 export interface RunPlan {
@@ -43,15 +51,23 @@ export interface PlanInput {
   force: boolean;
 }
 
-/** The first date a portfolio's run (re)computes, or undefined when it has nothing to do. */
-function firstDateOf(inceptionIn: IsoDate, input: PlanInput, watermark: Watermark | undefined): IsoDate | undefined {
+/**
+ * The first date a portfolio's run (re)computes, or undefined when it has nothing to do: its first
+ * missing date, or earlier when a change marked its snapshots stale from an earlier date.
+ */
+export function firstDateOf(inceptionIn: IsoDate, input: PlanInput, watermark: Watermark | undefined, recomputeFrom: IsoDate | null = null): IsoDate | undefined {
   const inception = tradingDayOnOrAfter(inceptionIn);
   if (inception > input.target) return undefined;
   if (input.force) {
     const from = input.from && input.from > inception ? tradingDayOnOrAfter(input.from) : inception;
     return from <= input.target ? from : undefined;
   }
-  return watermark?.firstMissing ?? undefined;
+  let first = watermark?.firstMissing ?? undefined;
+  if (recomputeFrom !== null) {
+    const marked = recomputeFrom > inception ? tradingDayOnOrAfter(recomputeFrom) : inception;
+    if (marked <= input.target && (first === undefined || marked < first)) first = marked;
+  }
+  return first;
 }
 
 /**
@@ -61,15 +77,20 @@ function firstDateOf(inceptionIn: IsoDate, input: PlanInput, watermark: Watermar
 export async function planPortfolios(db: Db, input: PlanInput, ids?: readonly string[]): Promise<{ portfolios: PortfolioPlan[]; inScope: number }> {
   const scoped = await PortfolioModel.inScope(db, input.portfolioId, ids);
   const marks = input.force ? new Map<string, Watermark>() : await watermarks(db, scoped, input.target);
+  const changes = await PortfolioModel.marks(
+    db,
+    scoped.map((p) => p.id),
+  );
   const withWork: { p: ScopedPortfolio; firstDate: IsoDate }[] = [];
   for (const p of scoped) {
-    const firstDate = firstDateOf(p.inception, input, marks.get(p.id));
+    const firstDate = firstDateOf(p.inception, input, marks.get(p.id), changes.get(p.id)?.recomputeFrom ?? null);
     if (firstDate !== undefined) withWork.push({ p, firstDate });
   }
-  const positions = await PositionModel.liveOf(
-    db,
-    withWork.map((w) => w.p.id),
-  );
+  const workIds = withWork.map((w) => w.p.id);
+  // One after the other: `db` may be a transaction, which runs one statement at a time.
+  const positions = await PositionModel.liveOf(db, workIds);
+  const fees = await TradeModel.feesOf(db, workIds);
+  const flows = await CashFlowModel.flowsOf(db, workIds);
   const portfolios = withWork.map(({ p, firstDate }) => ({
     id: p.id,
     equityBalance: p.equityBalance,
@@ -77,6 +98,9 @@ export async function planPortfolios(db: Db, input: PlanInput, ids?: readonly st
     firstDate,
     dates: tradingDaysBetween(firstDate, input.target),
     positions: positions.get(p.id) ?? [],
+    changeVersion: changes.get(p.id)?.version ?? 0,
+    fees: fees.get(p.id) ?? [],
+    cashFlows: flows.get(p.id) ?? [],
   }));
   return { portfolios, inScope: scoped.length };
 }

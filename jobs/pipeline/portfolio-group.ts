@@ -6,6 +6,7 @@ import type { IsoDate } from '../../core/dates.js';
 import type { Logger } from '../../core/logger.js';
 import type { PortfolioFailure, RunWarning } from '../../core/runs.js';
 import { BarModel, type Closes } from '../../db/models/bar.model.js';
+import { PriceCoverageModel } from '../../db/models/price-coverage.model.js';
 import type { Db } from '../../db/models/base.model.js';
 import { FactorDefinitionModel } from '../../db/models/factor-definition.model.js';
 import { PortfolioFactorExposureModel, type PortfolioExposureWrite } from '../../db/models/portfolio-factor-exposure.model.js';
@@ -15,16 +16,20 @@ import { PositionFactorExposureModel, type PositionExposureWrite } from '../../d
 import { SymbolFactorExposureModel } from '../../db/models/symbol-factor-exposure.model.js';
 import { SymbolModel } from '../../db/models/symbol.model.js';
 import type { BetaLookup } from '../calc/factor-betas.js';
-import { NO_CORPORATE_ACTIONS, type SymbolHistory } from '../calc/corporate-actions.js';
-import { computePortfolioDays } from '../calc/portfolio-day.js';
+import { NO_CORPORATE_ACTIONS, type CorporateActions, type SymbolHistory } from '../calc/corporate-actions.js';
+import { FACTOR_PROXIES } from '../calc/factors.js';
+import { loadCorporateActions } from '../market-data/corporate-actions.js';
+import { computePortfolioDays, LONG_STALE_TRADING_DAYS } from '../calc/portfolio-day.js';
 import { STALE_PRICE_TRADING_DAYS } from '../calc/returns.js';
 import { addTradingDays, nextTradingDay, tradingDayOnOrAfter, tradingDaysBetween } from '../calc/trading-calendar.js';
 import { isInterruption } from '../queue/job-queue.js';
-import type { PortfolioPlan } from './plan-run.js';
+import { firstDateOf, planPortfolios, type PortfolioPlan } from './plan-run.js';
 import { watermarks } from './watermark.js';
 
 /** Portfolios per transaction: a few set-based statements serve the whole group. */
 export const GROUP_SIZE = 25;
+/** Warnings a snapshot keeps (pending data first, then the day's own). */
+const SNAPSHOT_WARNINGS = 50;
 
 export interface PortfolioOutcome {
   portfolioId: string;
@@ -42,27 +47,78 @@ export interface GroupResult {
   failed: PortfolioFailure[];
 }
 
-/** What the analytics of a set of portfolios read: closes, betas, the unavailable symbols, factor ids. */
+/** What the analytics of a set of portfolios read: closes, corporate actions, betas, what data is settled, factor ids. */
 export interface AnalyticsInputs {
+  /** As-traded closes; each series also holds the symbol's last close before the window (a gap's valuation). */
   closes: Closes;
+  actions: Map<string, CorporateActions>;
   betas: BetaLookup;
   unavailable: Map<string, string>;
+  /** Per symbol (positions' and factor proxies'), the span of days the vendor was asked for. */
+  coverage: Map<string, { from: IsoDate; to: IsoDate }>;
+  /** Symbols whose fetch or factor computation failed in this run: their days are not settled. */
+  failedSymbols: ReadonlySet<string>;
   factorIds: Map<string, number>;
 }
 
-/** Reads the inputs of a set of portfolios, reusing the run's closes when it has them. */
-export async function loadAnalyticsInputs(db: Db, portfolios: readonly PortfolioPlan[], target: IsoDate, closes: Closes | undefined): Promise<AnalyticsInputs> {
+/** What the run already holds in memory, reused instead of read again. */
+export interface KnownInputs {
+  closes: Closes;
+  actions: Map<string, CorporateActions>;
+}
+
+/**
+ * Adds to each series the symbol's last close before `from` when the series holds none before it: a
+ * position halted (or without vendor bars) since before the window is valued at that close, and the
+ * move is booked against it when trading resumes.
+ */
+async function withPriorCloses(db: Db, closes: Closes, symbols: readonly string[], from: IsoDate): Promise<Closes> {
+  const lacking = symbols.filter((s) => {
+    const first = closes.get(s)?.[0];
+    return first === undefined || first.date >= from;
+  });
+  if (lacking.length === 0) return closes;
+  const prior = await BarModel.lastClosesBefore(db, lacking, from);
+  if (prior.size === 0) return closes;
+  const out: Closes = new Map(closes);
+  for (const [symbol, bar] of prior) out.set(symbol, [bar, ...(closes.get(symbol) ?? []).filter((b) => b.date > bar.date)]);
+  return out;
+}
+
+/** Reads the inputs of a set of portfolios, reusing the run's closes and corporate actions when it has them. */
+export async function loadAnalyticsInputs(
+  db: Db,
+  portfolios: readonly PortfolioPlan[],
+  target: IsoDate,
+  known: KnownInputs | undefined,
+  failedSymbols: ReadonlySet<string>,
+): Promise<AnalyticsInputs> {
   const symbols = [...new Set(portfolios.flatMap((p) => p.positions.map((x) => x.symbol)))].sort();
   const first = portfolios.reduce<IsoDate>((m, p) => (p.firstDate < m ? p.firstDate : m), target);
   const from = addTradingDays(first, -(STALE_PRICE_TRADING_DAYS + 1));
-  const [betaMap, unavailable, ids, loaded] = await Promise.all([
+  const [betaMap, unavailable, ids, loaded, actions, coverage] = await Promise.all([
     SymbolFactorExposureModel.betasOf(db, symbols, first, target),
     SymbolModel.unavailable(db, symbols),
     FactorDefinitionModel.idsByName(db),
-    closes ?? BarModel.closes(db, symbols, from, target),
+    known?.closes ?? BarModel.closes(db, symbols, from, target),
+    known?.actions ?? loadCorporateActions(db, symbols),
+    PriceCoverageModel.windows(db, [...new Set([...symbols, ...FACTOR_PROXIES])]),
   ]);
   const betas: BetaLookup = (symbol, factor, date) => betaMap.get(symbol)?.get(`${factor}|${date}`);
-  return { closes: loaded, betas, unavailable, factorIds: ids };
+  const closes = await withPriorCloses(db, loaded, symbols, from);
+  return { closes, actions, betas, unavailable, coverage, failedSymbols, factorIds: ids };
+}
+
+/**
+ * Whether everything a snapshot of `d` should carry from `symbol` is settled: the vendor was asked
+ * for that day without failing (a missing bar is then a halt or a hole the vendor has, and a missing
+ * beta a history too short), or the vendor has no data for the symbol at all (stated as such).
+ */
+function settledOn(inputs: AnalyticsInputs, symbol: string, d: IsoDate): boolean {
+  if (inputs.unavailable.has(symbol)) return true;
+  if (inputs.failedSymbols.has(symbol)) return false;
+  const c = inputs.coverage.get(symbol);
+  return c !== undefined && c.from <= d && d <= c.to;
 }
 
 interface Computed {
@@ -104,6 +160,14 @@ function rollForwardStart(
   return { firstDate, prior };
 }
 
+const byHolding = (a: PortfolioPlan['positions'][number], b: PortfolioPlan['positions'][number]): number =>
+  a.symbol.localeCompare(b.symbol) ||
+  a.entryDate.localeCompare(b.entryDate) ||
+  a.quantity - b.quantity ||
+  a.entryPrice - b.entryPrice ||
+  (a.exitDate ?? '').localeCompare(b.exitDate ?? '') ||
+  a.id.localeCompare(b.id);
+
 /** The rows of one portfolio from its start to the target (pure; throws on bad input). */
 function computeRows(
   plan: PortfolioPlan,
@@ -116,40 +180,97 @@ function computeRows(
   const { firstDate, prior } = rollForwardStart(wanted, priorIn, plan.inception);
   const dates = tradingDaysBetween(firstDate, target);
 
-  // Corporate actions are not loaded here yet: every series is passed with none.
+  // As-traded closes with the symbol's splits and dividends: shares in force, dividends as P&L.
   const histories: Record<string, SymbolHistory> = {};
-  for (const p of plan.positions) histories[p.symbol] = { closes: inputs.closes.get(p.symbol) ?? [], actions: NO_CORPORATE_ACTIONS };
+  for (const p of plan.positions) {
+    histories[p.symbol] = { closes: inputs.closes.get(p.symbol) ?? [], actions: p.investmentClass === 'PRIVATE' ? NO_CORPORATE_ACTIONS : (inputs.actions.get(p.symbol) ?? NO_CORPORATE_ACTIONS) };
+  }
   const results = computePortfolioDays({
     portfolio: { equityBalance: plan.equityBalance },
-    positions: plan.positions,
+    // A fixed order (not the ids'), so the same holdings sum to the same cents in any portfolio.
+    positions: [...plan.positions].sort(byHolding),
     dates,
     prior,
     histories,
     betas: inputs.betas,
+    fees: plan.fees ?? [],
+    cashFlows: plan.cashFlows ?? [],
   });
 
-  const symbolOf = new Map(plan.positions.map((p) => [p.id, p.symbol]));
+  const publicIds = new Set(plan.positions.filter((p) => p.investmentClass !== 'PRIVATE').map((p) => p.id));
   const warnings = new Map<string, RunWarning>();
+  const stale = new Map<string, { symbol: string; days: number; max: number }>();
+  const uncovered = new Map<string, { symbol: string; days: number; factors: Set<string> }>();
+  const pending = new Map<string, { symbol: string; days: number }>();
   const snapshots: SnapshotWrite[] = results.map((r) => {
-    // A day is complete when nothing a later run could fetch is missing: positions whose symbol the
-    // vendor has no prices for stay unpriced for good and are reported, not retried forever.
-    const unpriced = r.warnings.filter((w) => w.code === 'unpriced_position');
-    const retryable = unpriced.filter((w) => !inputs.unavailable.has(w.symbol ?? symbolOf.get(w.positionId ?? '') ?? ''));
+    // A day is complete when everything it should carry is there or provably cannot be: every price,
+    // beta and factor proxy it needs was asked of the vendor without failing (a bar the vendor does not
+    // have is a halt or a hole, a missing beta a history too short), or its symbol has no vendor data
+    // at all (stated). Days left short by a failed fetch stay incomplete, and the next run recomputes them.
+    const held = r.positions.filter((v) => publicIds.has(v.positionId));
+    const needed = new Set(held.map((v) => v.symbol));
+    if (held.some((v) => v.marketValue !== null && !v.realised)) for (const proxy of FACTOR_PROXIES) needed.add(proxy);
+    const unsettled = [...needed].filter((symbol) => !settledOn(inputs, symbol, r.date)).sort();
+    const extra: { code: 'data_pending'; symbol: string; message: string }[] = [];
+    for (const symbol of unsettled) {
+      const seen = pending.get(symbol) ?? { symbol, days: 0 };
+      seen.days++;
+      pending.set(symbol, seen);
+      extra.push({ code: 'data_pending', symbol, message: `${symbol}: vendor data for ${r.date} could not be fetched yet; the day is recomputed once it is` });
+    }
     for (const w of r.warnings) {
-      if (w.code === 'stale_price' || w.code === 'missing_beta') continue;
+      if (w.code === 'stale_price' || w.code === 'long_stale_price') {
+        const s = stale.get(w.symbol ?? '') ?? { symbol: w.symbol ?? '', days: 0, max: 0 };
+        s.days++;
+        s.max = Math.max(s.max, w.staleDays ?? 0);
+        stale.set(s.symbol, s);
+        continue;
+      }
+      if (w.code === 'missing_beta') {
+        const u = uncovered.get(w.symbol ?? '') ?? { symbol: w.symbol ?? '', days: 0, factors: new Set<string>() };
+        u.days++;
+        for (const f of w.factors ?? []) u.factors.add(f);
+        uncovered.set(u.symbol, u);
+        continue;
+      }
       const key = `${w.code}|${w.symbol ?? w.positionId ?? ''}`;
       if (!warnings.has(key)) warnings.set(key, { code: w.code, symbol: w.symbol, portfolioId: plan.id, message: w.message });
     }
+    const unpricedPending = r.warnings.some((w) => w.code === 'unpriced_position' && !settledOn(inputs, w.symbol ?? '', r.date));
     return {
       portfolioId: plan.id,
       date: r.date,
       ...r.snapshot,
       maxStaleDays: r.maxStaleDays,
-      isComplete: r.snapshot.isComplete || (unpriced.length > 0 && retryable.length === 0),
-      warnings: r.warnings.filter((w) => w.code !== 'missing_beta').slice(0, 20),
+      isComplete: !unpricedPending && unsettled.length === 0,
+      warnings: [...extra, ...r.warnings].slice(0, SNAPSHOT_WARNINGS),
       runId,
     };
   });
+  for (const s of stale.values()) {
+    warnings.set(`stale|${s.symbol}`, {
+      code: s.max >= LONG_STALE_TRADING_DAYS ? 'long_stale_price' : 'stale_price',
+      symbol: s.symbol,
+      portfolioId: plan.id,
+      message: `${s.symbol}: valued at its last close on ${s.days} day${s.days === 1 ? '' : 's'} without a price (up to ${s.max} trading days old)`,
+    });
+  }
+  for (const u of uncovered.values()) {
+    warnings.set(`missing_beta|${u.symbol}`, {
+      code: 'missing_beta',
+      symbol: u.symbol,
+      portfolioId: plan.id,
+      message: `${u.symbol}: no beta on ${u.days} day${u.days === 1 ? '' : 's'} for ${[...u.factors].sort().join(', ')}; left out of the exposures (coverage below 100 %)`,
+    });
+  }
+  for (const p of pending.values()) {
+    warnings.set(`data_pending|${p.symbol}`, {
+      code: 'data_pending',
+      symbol: p.symbol,
+      portfolioId: plan.id,
+      message: `${p.symbol}: vendor data missing for ${p.days} day${p.days === 1 ? '' : 's'}; those days stay incomplete until a run fetches it`,
+    });
+  }
   const positionRows = results.flatMap((r) =>
     r.positionExposures.map((e) => ({
       positionId: e.positionId,
@@ -172,16 +293,62 @@ function computeRows(
   return { plan, firstDate, dates: dates.length, snapshots, positionRows, portfolioRows, warnings: [...warnings.values()] };
 }
 
-/** Under the group's locks: the first date each portfolio still needs (another run may have written some meanwhile). */
-async function startDates(trx: Db, plans: readonly PortfolioPlan[], target: IsoDate, force: boolean): Promise<Map<string, IsoDate>> {
+/**
+ * Under the group's locks: the first date each portfolio still needs (another run may have written
+ * some meanwhile), or the earlier date its invalidation mark asks for.
+ */
+async function startDates(
+  trx: Db,
+  plans: readonly PortfolioPlan[],
+  target: IsoDate,
+  force: boolean,
+  changes: Map<string, { recomputeFrom: IsoDate | null }>,
+): Promise<Map<string, IsoDate>> {
   if (force) return new Map(plans.map((p) => [p.id, p.firstDate]));
   const marks = await watermarks(trx, plans, target);
   const start = new Map<string, IsoDate>();
   for (const p of plans) {
-    const first = marks.get(p.id)?.firstMissing;
+    const first = firstDateOf(p.inception, { portfolioId: null, target, from: null, force: false }, marks.get(p.id), changes.get(p.id)?.recomputeFrom ?? null);
     if (first) start.set(p.id, first);
   }
   return start;
+}
+
+/**
+ * Under the group's locks (a change of a portfolio takes the same lock, so none lands meanwhile):
+ * drops deleted portfolios, and re-plans those changed since the run read them, with their inputs,
+ * so a change committed before this point is in this run's numbers.
+ */
+async function currentPlans(
+  db: Db,
+  trx: Db,
+  plans: readonly PortfolioPlan[],
+  target: IsoDate,
+  force: boolean,
+  inputs: AnalyticsInputs,
+  changes: Map<string, { recomputeFrom: IsoDate | null; version: number; deleted: boolean }>,
+): Promise<{ plans: PortfolioPlan[]; gone: string[]; inputsOf: (id: string) => AnalyticsInputs }> {
+  const gone: string[] = [];
+  const kept: PortfolioPlan[] = [];
+  const stale: string[] = [];
+  for (const p of plans) {
+    const c = changes.get(p.id);
+    if (!c || c.deleted) gone.push(p.id);
+    else if (p.changeVersion !== undefined && c.version !== p.changeVersion) stale.push(p.id);
+    else kept.push(p);
+  }
+  const own = new Map<string, AnalyticsInputs>();
+  if (stale.length > 0) {
+    const fresh = (await planPortfolios(trx, { portfolioId: null, target, from: null, force }, stale)).portfolios;
+    const found = new Set(fresh.map((p) => p.id));
+    for (const id of stale) if (!found.has(id)) gone.push(id);
+    for (const p of fresh) {
+      // Market data is not part of a change: it is read outside the transaction.
+      own.set(p.id, await loadAnalyticsInputs(db, [p], target, undefined, inputs.failedSymbols));
+      kept.push(p);
+    }
+  }
+  return { plans: kept, gone, inputsOf: (id) => own.get(id) ?? inputs };
 }
 
 /** Writes the computed rows; exposures of recomputed dates are replaced, so a factor that lost its beta keeps no stale row. */
@@ -221,10 +388,15 @@ async function analysePortfolioGroup(
       trx,
       plans.map((p) => p.id),
     );
-    const start = await startDates(trx, plans, target, force);
-    const outcomes: PortfolioOutcome[] = plans.filter((p) => !start.has(p.id)).map((p) => noWork(p.id));
+    const changes = await PortfolioModel.marks(
+      trx,
+      plans.map((p) => p.id),
+    );
+    const current = await currentPlans(db, trx, plans, target, force, inputs, changes);
+    const start = await startDates(trx, current.plans, target, force, changes);
+    const outcomes: PortfolioOutcome[] = [...current.gone.map(noWork), ...current.plans.filter((p) => !start.has(p.id)).map((p) => noWork(p.id))];
     const failed: PortfolioFailure[] = [];
-    const todo = plans.filter((p) => start.has(p.id));
+    const todo = current.plans.filter((p) => start.has(p.id));
     const priors = await PortfolioSnapshotModel.priorStates(
       trx,
       todo.map((p) => ({ portfolioId: p.id, date: start.get(p.id)! })),
@@ -232,12 +404,17 @@ async function analysePortfolioGroup(
     const computed: Computed[] = [];
     for (const p of todo) {
       try {
-        computed.push(computeRows(p, start.get(p.id)!, priors.get(p.id) ?? null, target, inputs, runId));
+        computed.push(computeRows(p, start.get(p.id)!, priors.get(p.id) ?? null, target, current.inputsOf(p.id), runId));
       } catch (err) {
         failed.push({ portfolioId: p.id, error: err instanceof Error ? err.message : String(err) });
       }
     }
     await writeRows(trx, computed);
+    // The mark is honoured: cleared at the version read under the lock, which no change can pass meanwhile.
+    for (const p of current.plans) {
+      const c = changes.get(p.id);
+      if (c?.recomputeFrom && !failed.some((f) => f.portfolioId === p.id)) await PortfolioModel.clearMark(trx, p.id, c.version);
+    }
     for (const c of computed) {
       outcomes.push({
         portfolioId: c.plan.id,

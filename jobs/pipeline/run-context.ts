@@ -1,6 +1,7 @@
 import type { PhaseName } from '../../core/runs.js';
 import type { Closes } from '../../db/models/bar.model.js';
 import type { RunRecord } from '../../db/models/run.model.js';
+import type { CorporateActions } from '../calc/corporate-actions.js';
 import type { JobControl } from '../queue/job-queue.js';
 import type { PipelineDeps } from './deps.js';
 import type { RunPlan } from './plan-run.js';
@@ -17,6 +18,8 @@ export interface RunContext {
   readonly plan: RunPlan;
   /** Stored closes of the symbols in scope over the plan's price window; read once the market-data phase has run. */
   closes: Closes;
+  /** Stored splits and cash dividends of the symbols in scope; read by the first phase that computes returns. */
+  actions: Map<string, CorporateActions>;
   /** Symbols the vendor has no prices for, with the reason. */
   readonly unavailable: Map<string, string>;
   /** Symbols whose fetch or factor computation failed: the run ends partial. */

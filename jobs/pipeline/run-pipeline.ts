@@ -7,6 +7,7 @@ import { PHASE_ORDER } from '../../core/runs.js';
 import { RunModel, type RunRecord } from '../../db/models/run.model.js';
 import { targetDate } from '../calc/trading-calendar.js';
 import { PolygonAuthError } from '../market-data/errors.js';
+import { requestFollowUpRun } from '../run-jobs.js';
 import { checkpoint, isInterruption, type JobControl } from '../queue/job-queue.js';
 import type { PipelineDeps } from './deps.js';
 import { marketDataPhase } from './phases/market-data.phase.js';
@@ -34,6 +35,7 @@ export async function executeRun(deps: PipelineDeps, runId: string, ctl: JobCont
   const rec = new RunRecorder(deps.knex, runId, row, deps.logger, undefined, deps.observer);
   try {
     await runPhases(deps, row, rec, ctl);
+    await requestFollowUpRun(deps.knex, deps.queue, runId);
   } catch (err) {
     if (isInterruption(err)) throw err;
     // Whatever a layer made of the abort (e.g. the vendor client's own aborted error), the cause wins.
@@ -69,7 +71,7 @@ async function runPhases(deps: PipelineDeps, run: RunRecord, rec: RunRecorder, c
     await rec.finish('completed', null);
     return;
   }
-  const ctx: RunContext = { deps, run, rec, ctl, plan, closes: new Map(), unavailable: new Map(), failedSymbols: new Set() };
+  const ctx: RunContext = { deps, run, rec, ctl, plan, closes: new Map(), actions: new Map(), unavailable: new Map(), failedSymbols: new Set() };
   for (const phase of PHASES) {
     await touch(ctl, rec);
     await phase.run(ctx);

@@ -14,6 +14,11 @@ export function viewerOf(p: Principal): Viewer {
   return { userId: p.role === 'admin' ? null : p.userId };
 }
 
+/** A viewer who changes something: who may see what, and the user the change is recorded for. */
+export function actorOf(p: Principal): Viewer & { requestedBy: string | null } {
+  return { ...viewerOf(p), requestedBy: p.userId };
+}
+
 export interface Access {
   /** Throws NotFoundError unless the viewer may see the portfolio. */
   assertPortfolioVisible(viewer: Viewer, portfolioId: string): Promise<void>;

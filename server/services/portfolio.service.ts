@@ -11,6 +11,8 @@ import { PositionFactorExposureModel } from '../../db/models/position-factor-exp
 import { PositionModel, type PositionView } from '../../db/models/position.model.js';
 import { RunModel } from '../../db/models/run.model.js';
 import { SymbolModel } from '../../db/models/symbol.model.js';
+import { LONG_STALE_TRADING_DAYS } from '../../jobs/calc/portfolio-day.js';
+import { corporateActionsMet, entryPriceNotices, positionNotices, type CorporateActionMet, type PositionNotice } from './position-notices.js';
 import { nextTradingDay, nyDateOf } from '../../jobs/calc/trading-calendar.js';
 import type { IsoDate } from '../../core/dates.js';
 import type { Logger } from '../logger.js';
@@ -29,14 +31,50 @@ export interface OnboardResult {
   runId: string;
   /** True when an earlier request with the same idempotency key and body is being answered again. */
   replayed: boolean;
+  /**
+   * Rows accepted with a doubt: an entry price beyond ±50 % of the symbol's close on the entry date or
+   * off by a split ratio, with the likely cause. Checked against the prices already stored; the same
+   * warnings appear on the portfolio's positions once the onboarding run has fetched the rest.
+   */
+  warnings: EntryWarning[];
+}
+
+export interface EntryWarning {
+  row: number;
+  field: 'entryPrice';
+  code: PositionNotice['code'];
+  message: string;
 }
 
 export type { PortfolioSummary };
 
+/** A position as the portfolio shows it: what it is, its price status and what its reader should know. */
+export type PositionDetail = PositionView & { notices: PositionNotice[] };
+
+/**
+ * The state of the portfolio's latest figures: `ok`; `stale_prices` (a position valued at a close
+ * from before the day); `long_stale` (a close LONG_STALE_TRADING_DAYS or more trading days old);
+ * `incomplete` (vendor data still missing: the next run recomputes those days); `none` before the
+ * first snapshot.
+ */
+export interface AnalyticsStatus {
+  date: IsoDate | null;
+  status: 'ok' | 'stale_prices' | 'long_stale' | 'incomplete' | 'none';
+  message: string | null;
+  maxStaleDays: number;
+  /** Share of the public gross exposure with a market beta on that day (0..1). */
+  betaMarketCoverage: number | null;
+  /** The latest snapshot's warnings: stale prices, positions without a beta, data still missing. */
+  warnings: unknown[];
+}
+
 export interface PortfolioDetail {
   portfolio: PortfolioSummary;
-  positions: PositionView[];
+  positions: PositionDetail[];
   freshness: PortfolioFreshness;
+  analytics: AnalyticsStatus;
+  /** Splits and cash dividends the positions went through while held, up to the latest snapshot. */
+  corporateActions: CorporateActionMet[];
 }
 
 export interface SnapshotPage {
@@ -81,6 +119,29 @@ export interface PortfolioServiceDeps {
   clock: () => Date;
 }
 
+type Warned = { code?: unknown; symbol?: unknown; staleDays?: unknown };
+
+/** The portfolio's status from its latest snapshot. */
+export function analyticsStatus(latest: SnapshotView | null): AnalyticsStatus {
+  if (latest === null) return { date: null, status: 'none', message: null, maxStaleDays: 0, betaMarketCoverage: null, warnings: [] };
+  const warnings = latest.warnings as Warned[];
+  const symbolsWith = (codes: string[]): string => [...new Set(warnings.filter((w) => codes.includes(String(w.code))).map((w) => String(w.symbol)))].join(', ');
+  let status: AnalyticsStatus['status'] = 'ok';
+  let message: string | null = null;
+  if (!latest.isComplete) {
+    status = 'incomplete';
+    const pending = symbolsWith(['data_pending', 'unpriced_position']);
+    message = `figures of ${latest.date} are incomplete${pending ? ` (waiting for data of ${pending})` : ''}; the next run recomputes them`;
+  } else if (latest.maxStaleDays >= LONG_STALE_TRADING_DAYS) {
+    status = 'long_stale';
+    message = `${symbolsWith(['long_stale_price'])} valued at a close ${latest.maxStaleDays} trading days old (halted, suspended or without vendor prices)`;
+  } else if (latest.maxStaleDays > 0) {
+    status = 'stale_prices';
+    message = `${symbolsWith(['stale_price', 'long_stale_price'])} valued at a close up to ${latest.maxStaleDays} trading days old`;
+  }
+  return { date: latest.date, status, message, maxStaleDays: latest.maxStaleDays, betaMarketCoverage: latest.betaMarketCoverage, warnings: latest.warnings };
+}
+
 /** Hash of the normalised request: the same positions sent as CSV or JSON count as the same body. */
 export function requestHashOf(v: ValidOnboardRequest): string {
   const body = {
@@ -102,7 +163,21 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
     return runId;
   }
 
-  async function replay(userId: string, key: string, hash: string): Promise<OnboardResult | undefined> {
+  /** The entry-price warnings of the request's rows (never blocking; a failed check answers none). */
+  async function entryWarnings(v: ValidOnboardRequest): Promise<EntryWarning[]> {
+    try {
+      const notices = await entryPriceNotices(knex, v.positions);
+      return v.positions.flatMap((p, i) => {
+        const n = notices[i];
+        return n ? [{ row: p.row, field: 'entryPrice' as const, code: n.code, message: n.message }] : [];
+      });
+    } catch (err) {
+      logger.warn({ err }, 'entry-price check failed');
+      return [];
+    }
+  }
+
+  async function replay(userId: string, key: string, hash: string): Promise<Omit<OnboardResult, 'warnings'> | undefined> {
     const prior = await PortfolioModel.findByIdempotencyKey(knex, userId, key);
     if (!prior) return undefined;
     if (prior.requestHash !== hash) {
@@ -127,7 +202,7 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
 
       if (v.idempotencyKey) {
         const again = await replay(userId, v.idempotencyKey, hash);
-        if (again) return again;
+        if (again) return { ...again, warnings: await entryWarnings(v) };
       }
 
       const written = await knex.transaction(async (trx) => {
@@ -151,7 +226,7 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
         // A concurrent request with the same key won the race: answer as it did. Checked before the
         // name, since the winner's row violates both unique indexes and either may report first.
         const again = v.idempotencyKey ? await replay(userId, v.idempotencyKey, hash) : undefined;
-        if (again) return again;
+        if (again) return { ...again, warnings: await entryWarnings(v) };
         if (written.conflict === 'name') {
           throw new ConflictError(`A portfolio named ${JSON.stringify(v.name)} already exists for this user; choose another name`);
         }
@@ -172,7 +247,7 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
         throw err;
       }
       logger.info({ portfolioId, runId, positions: v.positions.length, userId }, 'portfolio onboarded');
-      return { portfolioId, runId, replayed: false };
+      return { portfolioId, runId, replayed: false, warnings: await entryWarnings(v) };
     },
 
     async list(viewer, q = {}) {
@@ -184,8 +259,19 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
       await access.assertPortfolioVisible(viewer, portfolioId);
       const portfolio = await PortfolioModel.summary(knex, portfolioId);
       if (!portfolio) throw new NotFoundError('portfolio', portfolioId);
-      const [positions, freshness] = await Promise.all([PositionModel.withPriceStatus(knex, portfolioId), runs.portfolioFreshness(portfolioId)]);
-      return { portfolio, positions, freshness };
+      const [positions, freshness, latest] = await Promise.all([
+        PositionModel.withPriceStatus(knex, portfolioId),
+        runs.portfolioFreshness(portfolioId),
+        PortfolioSnapshotModel.latestView(knex, portfolioId),
+      ]);
+      const [notices, met] = await Promise.all([positionNotices(knex, positions), latest ? corporateActionsMet(knex, positions, latest.date) : []]);
+      return {
+        portfolio,
+        positions: positions.map((p, i) => ({ ...p, notices: notices[i] ?? [] })),
+        freshness,
+        analytics: analyticsStatus(latest),
+        corporateActions: met,
+      };
     },
 
     async snapshots(viewer, q) {

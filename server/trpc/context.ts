@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../logger.js';
 import type { Authenticator, Principal } from '../services/auth.js';
+import type { LifecycleService } from '../services/lifecycle.service.js';
 import type { PortfolioService } from '../services/portfolio.service.js';
 import type { CallerRunsService } from '../services/caller-runs.service.js';
 import type { UserService } from '../services/user.service.js';
@@ -14,6 +15,7 @@ export interface ApiServices {
   auth: Authenticator;
   users: UserService;
   portfolios: PortfolioService;
+  lifecycle: LifecycleService;
   runs: CallerRunsService;
   triggerLimiter: RateLimiter;
   /** Live run views for batch.watch. */

@@ -57,9 +57,9 @@ export const adminProcedure = authedProcedure.use(async ({ ctx, next }) => {
 });
 
 /**
- * Procedures that start work: limited per caller per minute. Only valid, permitted triggers count:
- * the procedure calls `admitTrigger` once its input passed validation and the caller's permission
- * was checked (a refused or invalid call never spends the caller's budget).
+ * Procedures that start work: limited per caller per minute. Only valid triggers count: the
+ * procedure calls `admitTrigger` once its input passed validation (onboard and batch.run also after
+ * the caller's permission was checked), so an invalid or refused call does not spend the budget.
  */
 export const triggerProcedure = authedProcedure.use(async ({ ctx, next }) => {
   const p = ctx.principal;

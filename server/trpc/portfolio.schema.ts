@@ -10,7 +10,7 @@ import { isoDate, uuid } from './common.schema.js';
 
 const numberish = z.union([z.number(), z.string().max(100)]);
 
-export const PositionInput = z.object({
+export const OnboardPositionInput = z.object({
   symbol: z.string().max(100),
   quantity: numberish,
   entryPrice: numberish,
@@ -19,7 +19,7 @@ export const PositionInput = z.object({
   exitPrice: numberish.nullish(),
   investmentClass: z.string().max(100).nullish(),
 });
-export type PositionInput = z.infer<typeof PositionInput>;
+export type OnboardPositionInput = z.infer<typeof OnboardPositionInput>;
 
 export const OnboardInput = z.object({
   name: z.string().max(10_000),
@@ -27,7 +27,7 @@ export const OnboardInput = z.object({
   currency: z.string().max(100).optional(),
   idempotencyKey: z.string().max(10_000).optional(),
   positions: z
-    .array(PositionInput)
+    .array(OnboardPositionInput)
     .max(ONBOARD_LIMITS.maxPositions, `at most ${ONBOARD_LIMITS.maxPositions} positions are accepted`)
     .optional(),
   // Characters, a cheap first bound; the service checks the 1 MiB limit in bytes.

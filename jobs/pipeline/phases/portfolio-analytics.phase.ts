@@ -6,7 +6,6 @@
  * whichever job ends the last open chunk finishes the run.
  */
 import { isTerminalStatus, type RunCounters } from '../../../core/runs.js';
-import type { Closes } from '../../../db/models/bar.model.js';
 import { RunChunkModel, type ChunkProgress, type ChunkRecord } from '../../../db/models/run-chunk.model.js';
 import { RunModel, type RunRecord } from '../../../db/models/run.model.js';
 import { targetDate } from '../../calc/trading-calendar.js';
@@ -14,7 +13,7 @@ import { checkpoint, isInterruption, type JobControl } from '../../queue/job-que
 import { enqueueChunkJob } from '../../run-jobs.js';
 import type { PipelineDeps } from '../deps.js';
 import { planPortfolios, type PortfolioPlan } from '../plan-run.js';
-import { analyseGroupOrEach, GROUP_SIZE, loadAnalyticsInputs, type GroupResult } from '../portfolio-group.js';
+import { analyseGroupOrEach, GROUP_SIZE, loadAnalyticsInputs, type GroupResult, type KnownInputs } from '../portfolio-group.js';
 import type { Phase } from '../run-context.js';
 import { RunRecorder } from '../run-recorder.js';
 
@@ -62,7 +61,7 @@ function addGroup(progress: ChunkProgress, r: GroupResult): void {
  * GROUP_SIZE per transaction. Portfolios another run completed meanwhile drop out when planned.
  * `known` carries the run's own plan and closes when the run's job works its single chunk.
  */
-async function workChunk(deps: PipelineDeps, run: RunRecord, chunk: ChunkRecord, ctl: JobControl, known?: { plans: PortfolioPlan[]; closes: Closes }): Promise<void> {
+async function workChunk(deps: PipelineDeps, run: RunRecord, chunk: ChunkRecord, ctl: JobControl, known?: { plans: PortfolioPlan[]; inputs: KnownInputs; failedSymbols: ReadonlySet<string> }): Promise<void> {
   const target = run.requested_to ?? targetDate(deps.clock(), deps.closeCutoff);
   const progress: ChunkProgress = {
     portfoliosDone: chunk.portfolios_done,
@@ -76,7 +75,8 @@ async function workChunk(deps: PipelineDeps, run: RunRecord, chunk: ChunkRecord,
     const plans =
       known?.plans ??
       (remaining.length === 0 ? [] : (await planPortfolios(deps.knex, { portfolioId: null, target, from: run.requested_from, force: run.force }, remaining)).portfolios);
-    const inputs = await loadAnalyticsInputs(deps.knex, plans, target, known?.closes);
+    const failedSymbols = known?.failedSymbols ?? new Set(run.progress.failedSymbols ?? []);
+    const inputs = await loadAnalyticsInputs(deps.knex, plans, target, known?.inputs, failedSymbols);
     const byId = new Map(plans.map((p) => [p.id, p]));
     for (let i = 0; i < remaining.length; i += GROUP_SIZE) {
       checkpoint(ctl.signal);
@@ -168,7 +168,7 @@ export const portfolioAnalyticsPhase: Phase = {
     await rec.startPhase('portfolio_analytics', plan.portfolios.length, 'portfolios');
     if (chunks.length === 1) {
       const chunk = await RunChunkModel.markRunning(deps.knex, run.id, 0);
-      if (chunk) await workChunk(deps, run, chunk, ctx.ctl, { plans: plan.portfolios, closes: ctx.closes });
+      if (chunk) await workChunk(deps, run, chunk, ctx.ctl, { plans: plan.portfolios, inputs: { closes: ctx.closes, actions: ctx.actions }, failedSymbols: ctx.failedSymbols });
       await finishRunIfChunksDone(deps, run.id);
       return;
     }

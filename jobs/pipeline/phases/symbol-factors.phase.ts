@@ -1,6 +1,7 @@
 import { FactorDefinitionModel } from '../../../db/models/factor-definition.model.js';
 import { SymbolFactorExposureModel } from '../../../db/models/symbol-factor-exposure.model.js';
 import { NO_CORPORATE_ACTIONS, type SymbolHistory } from '../../calc/corporate-actions.js';
+import { loadCorporateActions } from '../../market-data/corporate-actions.js';
 import { computeSymbolBetas, prepareFactorPanel, type BetaRow } from '../../calc/factor-betas.js';
 import { FACTOR_PROXIES } from '../../calc/factors.js';
 import { checkpoint } from '../../queue/job-queue.js';
@@ -19,9 +20,12 @@ export const symbolFactorsPhase: Phase = {
     const symbols = plan.symbols.filter((s) => (plan.symbolDates.get(s)?.length ?? 0) > 0);
     await rec.startPhase('symbol_factors', symbols.length, 'symbols');
     const ids = await FactorDefinitionModel.idsByName(deps.knex);
-    // Corporate actions are not loaded here yet: every series is passed with none.
+    // Closes are as traded: every return is taken on the split-adjusted total-return series derived
+    // from the stored splits and dividends (the later phases reuse them).
+    ctx.actions = await loadCorporateActions(deps.knex, plan.symbols);
+    const actionsOf = (s: string) => ctx.actions.get(s) ?? NO_CORPORATE_ACTIONS;
     const factorHistories: Record<string, SymbolHistory> = {};
-    for (const p of FACTOR_PROXIES) factorHistories[p] = { closes: closes.get(p) ?? [], actions: NO_CORPORATE_ACTIONS };
+    for (const p of FACTOR_PROXIES) factorHistories[p] = { closes: closes.get(p) ?? [], actions: actionsOf(p) };
     const panel = prepareFactorPanel(factorHistories);
     let buffer: BetaRow[] = [];
     let written = 0;
@@ -40,7 +44,7 @@ export const symbolFactorsPhase: Phase = {
         if (!unavailable.has(symbol)) rec.warn({ code: 'no_prices', symbol, message: `${symbol}: no stored prices, no factor betas` });
       } else {
         try {
-          const res = computeSymbolBetas({ symbol, history: { closes: own, actions: NO_CORPORATE_ACTIONS }, factorHistories, dates, factorPanel: panel });
+          const res = computeSymbolBetas({ symbol, history: { closes: own, actions: actionsOf(symbol) }, factorHistories, dates, factorPanel: panel });
           for (const row of res.rows) buffer.push(row);
           const short = res.missing.filter((m) => m.reason === 'insufficient_history');
           if (short.length > 0) {

@@ -1,14 +1,18 @@
-import { viewerOf } from '../../services/access.js';
+import { actorOf, viewerOf } from '../../services/access.js';
+import { CashFlowInput, CashFlowsInput, ImportTradesInput, PortfolioDeleteInput, RenameInput, TradeInput, TradesInput } from '../lifecycle.schema.js';
 import { ExposuresInput, OnboardInput, PortfolioIdInput, PortfolioListInput, SnapshotsInput } from '../portfolio.schema.js';
 import { authedProcedure, router, triggerProcedure } from '../init.js';
 
 export const portfolioRouter = router({
-  /** Validates every row, writes portfolio + positions + new symbols at once, queues the onboarding run. */
+  /**
+   * Validates every row, writes portfolio + positions + new symbols at once, queues the onboarding run;
+   * answers the rows accepted with an entry-price doubt in `warnings`.
+   */
   onboard: triggerProcedure.input(OnboardInput).mutation(async ({ ctx, input }) => {
-    const { portfolioId, runId } = await ctx.services.portfolios.onboard(ctx.principal.role === 'user' ? ctx.principal.userId : null, input, {
+    const { portfolioId, runId, warnings } = await ctx.services.portfolios.onboard(ctx.principal.role === 'user' ? ctx.principal.userId : null, input, {
       admit: ctx.admitTrigger,
     });
-    return { portfolioId, runId };
+    return { portfolioId, runId, warnings };
   }),
 
   list: authedProcedure.input(PortfolioListInput).query(({ ctx, input }) => ctx.services.portfolios.list(viewerOf(ctx.principal), input ?? {})),
@@ -18,4 +22,37 @@ export const portfolioRouter = router({
   snapshots: authedProcedure.input(SnapshotsInput).query(({ ctx, input }) => ctx.services.portfolios.snapshots(viewerOf(ctx.principal), input)),
 
   exposures: authedProcedure.input(ExposuresInput).query(({ ctx, input }) => ctx.services.portfolios.exposures(viewerOf(ctx.principal), input)),
+
+  /** Records a trade: opens, adds to, reduces or closes lots (FIFO); recomputes from its date. */
+  trade: triggerProcedure.input(TradeInput).mutation(({ ctx, input }) => {
+    ctx.admitTrigger();
+    return ctx.services.lifecycle.trade(actorOf(ctx.principal), input);
+  }),
+
+  /** A contribution or withdrawal at the close of its date; recomputes from it. */
+  cashFlow: triggerProcedure.input(CashFlowInput).mutation(({ ctx, input }) => {
+    ctx.admitTrigger();
+    return ctx.services.lifecycle.cashFlow(actorOf(ctx.principal), input);
+  }),
+
+  rename: triggerProcedure.input(RenameInput).mutation(({ ctx, input }) => {
+    ctx.admitTrigger();
+    return ctx.services.lifecycle.rename(actorOf(ctx.principal), input);
+  }),
+
+  /** Soft delete: the portfolio leaves every run at once; its rows stay until purged. */
+  delete: triggerProcedure.input(PortfolioDeleteInput).mutation(({ ctx, input }) => {
+    ctx.admitTrigger();
+    return ctx.services.lifecycle.deletePortfolio(actorOf(ctx.principal), input);
+  }),
+
+  /** A trades CSV (Date,Symbol,Quantity,Price[,Fees]), validated row by row, applied all or nothing. */
+  importTrades: triggerProcedure.input(ImportTradesInput).mutation(({ ctx, input }) => {
+    ctx.admitTrigger();
+    return ctx.services.lifecycle.importTrades(actorOf(ctx.principal), input);
+  }),
+
+  trades: authedProcedure.input(TradesInput).query(({ ctx, input }) => ctx.services.lifecycle.trades(viewerOf(ctx.principal), input)),
+
+  cashFlows: authedProcedure.input(CashFlowsInput).query(({ ctx, input }) => ctx.services.lifecycle.cashFlows(viewerOf(ctx.principal), input)),
 });

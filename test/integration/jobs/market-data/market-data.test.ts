@@ -96,7 +96,7 @@ describe('ensureBars against the simulator', () => {
     const aapl = closes.get('AAPL')!;
     expect(aapl).toHaveLength(254);
     expect(aapl.map((b) => b.date)).toEqual(DAYS);
-    expect(aapl.map((b) => b.close)).toEqual(sim.model.bars('AAPL', FROM, TO).map((b) => b.c));
+    expect(aapl.map((b) => b.close)).toEqual(sim.model.bars('AAPL', FROM, TO, { adjusted: false }).map((b) => b.c));
     expect(closes.get('GGIPX')).toEqual([]);
   });
 
@@ -116,7 +116,7 @@ describe('ensureBars against the simulator', () => {
     const from = addTradingDays(TO, -20);
     const others = simulatedUniverse(1179);
     const rows = others.flatMap((symbol) =>
-      sim.model.bars(symbol, from, TO).map((b) => ({ symbol, date: b.date, open: b.o, high: b.h, low: b.l, close: b.c, volume: b.v, source: 'polygon' })),
+      sim.model.bars(symbol, from, TO, { adjusted: false }).map((b) => ({ symbol, date: b.date, open: b.o, high: b.h, low: b.l, close: b.c, volume: b.v, source: 'polygon' })),
     );
     await BarModel.upsertMany(db.knex, rows);
     await PriceCoverageModel.upsertMany(db.knex, others.map((symbol) => ({ symbol, from, to: TO })));
@@ -171,7 +171,7 @@ describe('ensureBars against the simulator', () => {
     const from = addTradingDays(day, -5);
     await BarModel.upsertMany(
       db.knex,
-      symbols.flatMap((symbol) => sim.model.bars(symbol, from, addTradingDays(day, -1)).map((b) => ({ symbol, date: b.date, open: b.o, high: b.h, low: b.l, close: b.c, volume: b.v, source: 'polygon' }))),
+      symbols.flatMap((symbol) => sim.model.bars(symbol, from, addTradingDays(day, -1), { adjusted: false }).map((b) => ({ symbol, date: b.date, open: b.o, high: b.h, low: b.l, close: b.c, volume: b.v, source: 'polygon' }))),
     );
     const r = await md.ensureBars(symbols, from, day);
     expect(r.calls.made).toBe(2);

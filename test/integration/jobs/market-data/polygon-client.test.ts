@@ -57,7 +57,7 @@ describe('Polygon client against the simulator', () => {
     expect(reqs).toHaveLength(3);
     expect(reqs[1]!.path).toContain('cursor=100');
     expect(reqs.every((q) => q.status === 200)).toBe(true);
-    expect(r.bars).toEqual(sim.model.bars('AAPL', '2023-01-01', '2023-12-31').map((b) => expect.objectContaining({ date: b.date, close: b.c }) as unknown));
+    expect(r.bars).toEqual(sim.model.bars('AAPL', '2023-01-01', '2023-12-31', { adjusted: false }).map((b) => expect.objectContaining({ date: b.date, close: b.c }) as unknown));
   });
 
   it('refuses a next_url on a foreign host', async () => {
