@@ -82,22 +82,27 @@ function watchRun(client: PortfolioBatchClient, runId: string, opts: WaitForRunO
     }
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (deadline !== Infinity) timer = setTimeout(() => finish(null), Math.max(0, deadline - Date.now()));
-    client.batch.watch.subscribe(
-      { runId },
-      {
-        signal: ac.signal,
-        onData(view) {
-          if (done) return;
-          if (isTerminal(view.status)) finish(view);
-          else opts.onProgress?.(view);
+    try {
+      client.batch.watch.subscribe(
+        { runId },
+        {
+          signal: ac.signal,
+          onData(view) {
+            if (done) return;
+            if (isTerminal(view.status)) finish(view);
+            else opts.onProgress?.(view);
+          },
+          onError: () => finish(null),
+          onComplete: () => finish(null),
+          onConnectionStateChange(state) {
+            if (state.state === 'connecting' && state.error) finish(null);
+          },
         },
-        onError: () => finish(null),
-        onComplete: () => finish(null),
-        onConnectionStateChange(state) {
-          if (state.state === 'connecting' && state.error) finish(null);
-        },
-      },
-    );
+      );
+    } catch {
+      // A client without subscriptions (e.g. one built with httpBatchLink alone): poll.
+      finish(null);
+    }
   });
 }
 
