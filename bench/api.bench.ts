@@ -9,7 +9,10 @@
  * count as server latency; they stream their latencies back in lines of 1,000 values (one line with
  * every value passed 256 KB on a fast machine and broke the pipe's JSON). Prints percentiles and
  * rates; asserts nothing.
- * `npm run bench:api -- 50` uses 50 pollers.
+ *   3. watch: 1,000 batch.watch subscribers (server-sent events, in a child process) follow the run
+ *      for 15 s; each event's latency is from the database update (the view's heartbeat, set by
+ *      now() in the statement that changed the row) to its arrival at the subscriber.
+ * `npm run bench:api -- 50` uses 50 pollers; BENCH_WATCHERS sets the subscribers (default 1,000).
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -30,6 +33,8 @@ const LOAD_PROCESSES = Number(process.env.BENCH_LOAD_PROCESSES ?? 1);
 const PACED_MS = 20_000;
 const SATURATED_MS = 10_000;
 const INTERVAL_MS = 2_000;
+const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 1_000);
+const WATCH_MS = 15_000;
 const ADMIN = 'bench-admin-token-0123456789';
 const SIM_KEY = 'bench-key-0123456789';
 
@@ -81,6 +86,43 @@ interface LoadRequest {
   durationMs: number;
   intervalMs: number;
   label: string;
+  /** poll: batch.status requests (default); watch: batch.watch subscriptions, one per "poller". */
+  mode?: 'poll' | 'watch';
+}
+
+/**
+ * `n` batch.watch subscriptions for `durationMs`: latency of every event after the first of each
+ * subscription, from the row's update in the database (its heartbeat) to the event's arrival.
+ * `requests` counts events; `errors` subscriptions that failed or never delivered.
+ */
+async function watchLoad(label: string, client: PortfolioBatchClient, runId: string, n: number, durationMs: number): Promise<Figures> {
+  const f: Figures = { label, requests: 0, errors: 0, firstError: null, seconds: durationMs / 1000, latencies: [] };
+  const subs: { unsubscribe(): void }[] = [];
+  const got = new Array<number>(n).fill(0);
+  for (let i = 0; i < n; i++) {
+    subs.push(
+      client.batch.watch.subscribe(
+        { runId },
+        {
+          onData(view) {
+            const at = Date.now();
+            if (got[i]! > 0 && view.heartbeatAt) f.latencies.push(at - view.heartbeatAt.getTime());
+            got[i]!++;
+            f.requests++;
+          },
+          onError(err) {
+            f.errors++;
+            f.firstError ??= `${describeError(err).code}: ${describeError(err).message}`;
+          },
+        },
+      ),
+    );
+  }
+  await new Promise((r) => setTimeout(r, durationMs));
+  for (const s of subs) s.unsubscribe();
+  f.errors += got.filter((g) => g === 0).length;
+  f.latencies.sort((a, b) => a - b);
+  return f;
 }
 
 /** Latencies per line on the pipe between a load process and the benchmark: lines stay small however fast the machine. */
@@ -119,8 +161,8 @@ function loadInChild(req: LoadRequest): Promise<Figures> {
   });
 }
 
-async function distributedLoad(base: Omit<LoadRequest, 'pollers'>): Promise<Figures> {
-  const shares = Array.from({ length: LOAD_PROCESSES }, (_, i) => Math.floor(POLLERS / LOAD_PROCESSES) + (i < POLLERS % LOAD_PROCESSES ? 1 : 0));
+async function distributedLoad(base: Omit<LoadRequest, 'pollers'>, total = POLLERS): Promise<Figures> {
+  const shares = Array.from({ length: LOAD_PROCESSES }, (_, i) => Math.floor(total / LOAD_PROCESSES) + (i < total % LOAD_PROCESSES ? 1 : 0));
   const parts = await Promise.all(shares.filter((n) => n > 0).map((pollers) => loadInChild({ ...base, pollers })));
   const all: Figures = { label: base.label, requests: 0, errors: 0, firstError: null, seconds: base.durationMs / 1000, latencies: [] };
   for (const p of parts) {
@@ -182,12 +224,15 @@ async function main(): Promise<void> {
     const paced = await distributedLoad({ ...common, durationMs: PACED_MS, intervalMs: INTERVAL_MS, label: `paced (every ${INTERVAL_MS / 1000} s, ${PACED_MS / 1000} s)` });
     const mid = await user.batch.status.query({ runId });
     const saturated = await distributedLoad({ ...common, durationMs: SATURATED_MS, intervalMs: 0, label: `saturated (back-to-back, ${SATURATED_MS / 1000} s)` });
+    const watched = await distributedLoad({ ...common, durationMs: WATCH_MS, intervalMs: 0, mode: 'watch', label: `${WATCHERS} watchers (${WATCH_MS / 1000} s), DB→client` }, WATCHERS);
     const after = await user.batch.status.query({ runId });
 
     console.log('');
     report(single);
     report(paced);
     report(saturated);
+    report(watched);
+    console.log(`  (watch: "requests" are events received, "req/s" events per second over all watchers; ${WATCHERS} subscriptions shared one status read per change)`);
     console.log('');
     console.log(`run during the load: ${mid?.status ?? '?'} ${mid?.currentPhase ?? ''} ${Math.round(mid?.percent ?? 0)}% → ${after?.status ?? '?'} ${after?.currentPhase ?? ''} ${Math.round(after?.percent ?? 0)}%, vendor calls ${after?.counters.vendorCalls ?? 0}`);
     console.log(`database pool: ${String(container.knex.client.pool?.max ?? '?')} connections; one indexed read per status request, token and ownership lookups cached`);
@@ -207,8 +252,10 @@ function writeLine(msg: LoadLine): Promise<void> {
 }
 
 async function loadMain(req: LoadRequest): Promise<void> {
-  const clients = Array.from({ length: req.pollers }, () => createClient({ url: req.url, token: req.token }));
-  const f = await load(req.label, clients, req.runId, req.durationMs, req.intervalMs);
+  const f =
+    req.mode === 'watch'
+      ? await watchLoad(req.label, createClient({ url: req.url, token: req.token }), req.runId, req.pollers, req.durationMs)
+      : await load(req.label, Array.from({ length: req.pollers }, () => createClient({ url: req.url, token: req.token })), req.runId, req.durationMs, req.intervalMs);
   for (let i = 0; i < f.latencies.length; i += LATENCIES_PER_LINE) {
     await writeLine({ kind: 'latencies', values: f.latencies.slice(i, i + LATENCIES_PER_LINE).map((v) => Math.round(v * 1000) / 1000) });
   }

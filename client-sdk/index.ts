@@ -2,8 +2,9 @@
  * Typed client of the portfolio-batch API: `createClient` → `client.portfolio.onboard.mutate(…)` etc.
  * Only types come from the server (see ./types.ts), so the SDK carries no server code.
  */
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
+import { FetchEventSource } from './event-source.js';
 import type { AppRouter, PortfolioBatchClient } from './types.js';
 
 export type * from './types.js';
@@ -17,6 +18,12 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Extra headers on every request (e.g. x-request-id). */
   headers?: Record<string, string>;
+  /**
+   * How subscriptions (batch.watch) connect. Default: the runtime's EventSource when it has one (a
+   * browser; the token then goes as connectionParams, since EventSource cannot send headers), else a
+   * fetch-based one that sends the token as a header.
+   */
+  EventSource?: typeof globalThis.EventSource;
 }
 
 /** Calls the API accepts in one HTTP batch; createClient splits larger batches (set the same maxItems on your own httpBatchLink). */
@@ -30,16 +37,35 @@ export function trpcUrlOf(url: string): string {
 export function createClient(opts: ClientOptions): PortfolioBatchClient {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const url = trpcUrlOf(opts.url);
+  const NativeEventSource = opts.EventSource ?? (globalThis as { EventSource?: typeof globalThis.EventSource }).EventSource;
+  const subscriptions = NativeEventSource
+    ? httpSubscriptionLink({
+        url,
+        transformer: superjson,
+        EventSource: NativeEventSource,
+        ...(opts.token ? { connectionParams: { token: opts.token } } : {}),
+      })
+    : httpSubscriptionLink({
+        url,
+        transformer: superjson,
+        EventSource: FetchEventSource,
+        eventSourceOptions: { headers, ...(opts.fetch ? { fetch: opts.fetch } : {}) },
+      });
   return createTRPCClient<AppRouter>({
     links: [
-      httpBatchLink({
-        url: trpcUrlOf(opts.url),
-        transformer: superjson,
-        // Long batched GETs switch to POST-free splitting instead of hitting URL limits of proxies.
-        maxURLLength: 8_000,
-        maxItems: MAX_BATCH_CALLS,
-        headers: () => headers,
-        ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: subscriptions,
+        false: httpBatchLink({
+          url,
+          transformer: superjson,
+          // Long batched GETs switch to POST-free splitting instead of hitting URL limits of proxies.
+          maxURLLength: 8_000,
+          maxItems: MAX_BATCH_CALLS,
+          headers: () => headers,
+          ...(opts.fetch ? { fetch: opts.fetch } : {}),
+        }),
       }),
     ],
   });
@@ -84,3 +110,4 @@ export function describeError(err: unknown): ApiErrorInfo {
 
 export { TRPCClientError };
 export { waitForRun, WaitTimeoutError, isTerminal, type WaitForRunOptions } from './wait-for-run.js';
+export { FetchEventSource, type FetchEventSourceInit } from './event-source.js';

@@ -13,6 +13,11 @@ export interface WaitForRunOptions {
   freshness?: boolean;
   /** Consecutive network failures tolerated before giving up (a restarting API is not a failed run). */
   maxNetworkErrors?: number;
+  /**
+   * Follow the run over batch.watch (server-sent events) and poll only when the stream fails or ends
+   * early (default true). false: poll only.
+   */
+  live?: boolean;
 }
 
 const TERMINAL = new Set(['completed', 'partial', 'failed']);
@@ -53,10 +58,69 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 
 const isNetworkError = (err: unknown): boolean => err instanceof TRPCClientError && !err.data;
 
-/** Polls `batch.status` until the run is completed, partial or failed, and returns that final status. */
+/**
+ * Follows the run over batch.watch until a terminal view, the stream's end or its first error.
+ * Resolves with the terminal view, or null when the caller should poll instead.
+ */
+function watchRun(client: PortfolioBatchClient, runId: string, opts: WaitForRunOptions, deadline: number): Promise<RunStatusView | null> {
+  return new Promise((resolve) => {
+    let done = false;
+    const ac = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (view: RunStatusView | null): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      ac.abort();
+      resolve(view);
+    };
+    const onAbort = (): void => finish(null);
+    if (opts.signal?.aborted) {
+      finish(null);
+      return;
+    }
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (deadline !== Infinity) timer = setTimeout(() => finish(null), Math.max(0, deadline - Date.now()));
+    try {
+      client.batch.watch.subscribe(
+        { runId },
+        {
+          signal: ac.signal,
+          onData(view) {
+            if (done) return;
+            if (isTerminal(view.status)) finish(view);
+            else opts.onProgress?.(view);
+          },
+          onError: () => finish(null),
+          onComplete: () => finish(null),
+          onConnectionStateChange(state) {
+            if (state.state === 'connecting' && state.error) finish(null);
+          },
+        },
+      );
+    } catch {
+      // A client without subscriptions (e.g. one built with httpBatchLink alone): poll.
+      finish(null);
+    }
+  });
+}
+
+/**
+ * Waits until the run is completed, partial or failed and returns that final status: live over
+ * batch.watch, falling back to polling `batch.status` when the stream is unavailable or ends early.
+ */
 export async function waitForRun(client: PortfolioBatchClient, runId: string, opts: WaitForRunOptions = {}): Promise<RunStatusView> {
   const interval = Math.max(50, opts.intervalMs ?? 2_000);
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
+  if (opts.live ?? true) {
+    const watched = await watchRun(client, runId, opts, deadline);
+    if (watched) {
+      const final = opts.freshness && watched.portfolioId ? ((await client.batch.status.query({ runId, freshness: true })) ?? watched) : watched;
+      opts.onProgress?.(final);
+      return final;
+    }
+  }
   const maxNetworkErrors = opts.maxNetworkErrors ?? 5;
   let last: RunStatusView | null = null;
   let networkErrors = 0;

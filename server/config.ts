@@ -108,6 +108,8 @@ export const EnvSchema = z.object({
   HEARTBEAT_EVERY_MS: intInRange(2_000, 200, 60_000),
   TRIGGER_LIMIT_PER_MINUTE: intInRange(10, 1, 10_000),
   SCHEDULE_NIGHTLY: boolFlag(true),
+  WORKER_METRICS_PORT: intInRange(9464, 0, 65535),
+  WORKER_METRICS_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -142,6 +144,8 @@ export interface Config {
   polygon: PolygonConfig;
   api: { port: number; host: string; adminToken: string | undefined; triggerLimitPerMinute: number; corsOrigins: readonly string[] };
   log: { level: Env['LOG_LEVEL'] };
+  /** Where a worker process serves /metrics (port 0: any free port). */
+  workerMetrics: { port: number; host: string };
   batch: {
     cron: string;
     timezone: string;
@@ -199,6 +203,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     api: { port: e.PORT, host: e.HOST, adminToken: e.ADMIN_TOKEN, triggerLimitPerMinute: e.TRIGGER_LIMIT_PER_MINUTE, corsOrigins: e.CORS_ORIGINS },
     log: { level: e.LOG_LEVEL },
+    workerMetrics: { port: e.WORKER_METRICS_PORT, host: e.WORKER_METRICS_HOST },
     batch: {
       cron: e.BATCH_CRON,
       timezone: e.BATCH_TIMEZONE,

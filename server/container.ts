@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { openDatabase, type Database } from '../db/database.js';
 import type { Knex } from '../db/knex.js';
+import { createRunUpdateListener, type RunUpdateSource } from '../db/run-updates.js';
 import { ApiTokenModel } from '../db/models/api-token.model.js';
 import { createLimiter, type CallLimiter } from '../jobs/market-data/limiter.js';
 import { createMarketData, type MarketData } from '../jobs/market-data/market-data.js';
@@ -16,6 +17,7 @@ import type { JobStore } from '../jobs/queue/job-queue.js';
 import { startWorker, type WorkerHandle } from '../jobs/worker.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { createAccess } from './services/access.js';
 import { createAuthenticator } from './services/auth.js';
 import { createCallerRunsService } from './services/caller-runs.service.js';
@@ -23,6 +25,7 @@ import { createLifecycleService } from './services/lifecycle.service.js';
 import { createPortfolioService } from './services/portfolio.service.js';
 import { createRiskService } from './services/risk.service.js';
 import { createRunControlService, type RunControlService } from './services/run-control.service.js';
+import { createRunWatchHub } from './services/run-watch.js';
 import { createUserService } from './services/user.service.js';
 import type { ApiServices } from './trpc/context.js';
 import { createSlidingWindowLimiter } from './trpc/rate-limit.js';
@@ -40,8 +43,12 @@ export interface Container {
   jobStore: JobStore;
   /** Runs as the system starts and reads them (no caller, no permissions). */
   runControl: RunControlService;
+  /** Run-row changes as they commit (one LISTEN connection, opened by the first subscriber). */
+  updates: RunUpdateSource;
   /** What the routers call. */
   services: ApiServices;
+  /** This process's Prometheus metrics (API: /metrics; worker: WORKER_METRICS_PORT). */
+  metrics: Metrics;
   /** Starts this process's worker: sweeps, takes jobs, registers the nightly schedule (roles 'worker' and 'all'). */
   startWorker(): Promise<WorkerHandle>;
   close(): Promise<void>;
@@ -66,8 +73,8 @@ export function vendorCallsPerSecond(config: Config): number {
 }
 
 /** The services the routers call. */
-export function buildApiServices(deps: Pick<Container, 'config' | 'logger' | 'knex' | 'runControl' | 'clock'>): ApiServices {
-  const { config, logger, knex, runControl, clock } = deps;
+export function buildApiServices(deps: Pick<Container, 'config' | 'logger' | 'knex' | 'runControl' | 'clock' | 'updates'>): ApiServices {
+  const { config, logger, knex, runControl, clock, updates } = deps;
   const auth = createAuthenticator({ findToken: (hash) => ApiTokenModel.findActive(knex, hash), adminToken: config.api.adminToken });
   const access = createAccess({ knex });
   return {
@@ -79,11 +86,12 @@ export function buildApiServices(deps: Pick<Container, 'config' | 'logger' | 'kn
     runs: createCallerRunsService({ control: runControl, access, logger }),
     risk: createRiskService({ knex, access, logger }),
     triggerLimiter: createSlidingWindowLimiter({ limit: config.api.triggerLimitPerMinute, windowMs: 60_000, what: 'run triggers' }),
+    runWatch: createRunWatchHub({ updates, read: (runId) => runControl.getRunStatus({ runId }), logger }),
   };
 }
 
 /** The vendor client, its limiter and the market-data port of the pipeline. */
-function buildMarket(config: Config, knex: Knex, logger: Logger, closers: (() => Promise<void>)[]): { marketData: MarketData; limiter: CallLimiter } {
+function buildMarket(config: Config, knex: Knex, logger: Logger, closers: (() => Promise<void>)[], metrics: Metrics): { marketData: MarketData; limiter: CallLimiter } {
   const p = config.polygon;
   const limiter = createLimiter({
     plan: p.plan,
@@ -94,7 +102,9 @@ function buildMarket(config: Config, knex: Knex, logger: Logger, closers: (() =>
     redisUrl: config.redisUrl,
     id: 'polygon',
     logger,
+    onWait: (ms) => metrics.observeLimiterWait(ms),
   });
+  metrics.trackVendorCalls(() => limiter.counters());
   closers.push(() => limiter.close());
   const client = createPolygonClient({
     baseUrl: p.baseUrl ?? DEFAULT_POLYGON_BASE_URL,
@@ -135,13 +145,20 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
       }));
     closers.push(() => jobStore.close());
     const knex = db.knex;
+    const metrics = createMetrics({ knex, role: opts.role, logger });
     const runControl = createRunControlService({ knex, queue: jobStore.queue, logger, clock, closeCutoff: config.batch.closeCutoff });
-    const services = buildApiServices({ config, logger, knex, runControl, clock });
+    const updates = createRunUpdateListener({ url: db.url, logger, applicationName: `portfolio-batch:${opts.role}:run-updates` });
+    closers.push(() => updates.close());
+    const services = buildApiServices({ config, logger, knex, runControl, clock, updates });
+    closers.push(() => {
+      services.runWatch.close();
+      return Promise.resolve();
+    });
 
     let pipeline: PipelineDeps | undefined;
     let limiter: CallLimiter | undefined;
     if (opts.role !== 'api') {
-      const market = buildMarket(config, knex, logger, closers);
+      const market = buildMarket(config, knex, logger, closers, metrics);
       limiter = market.limiter;
       pipeline = {
         knex,
@@ -152,6 +169,7 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
         chunkSize: config.batch.chunkSize,
         vendorCallsPerSecond: vendorCallsPerSecond(config),
         queue: jobStore.queue,
+        observer: metrics.observer,
       };
     }
 
@@ -163,7 +181,9 @@ export async function createContainer(opts: ContainerOptions): Promise<Container
       knex,
       jobStore,
       runControl,
+      updates,
       services,
+      metrics,
       async startWorker() {
         if (!pipeline) throw new Error('a worker needs a container built with role "worker" or "all"');
         const b = config.batch;

@@ -30,7 +30,11 @@ export function createCors(allowedOrigins: readonly string[]): Cors {
       const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
       // The answer depends on Origin whenever CORS is involved: caches must key on it.
       res.setHeader('vary', 'Origin');
-      if (isAllowed(origin)) res.setHeader('access-control-allow-origin', origin as string);
+      if (isAllowed(origin)) {
+        res.setHeader('access-control-allow-origin', origin as string);
+        // Lets the app read the request id that every response echoes (for support tickets).
+        if (req.method !== 'OPTIONS') res.setHeader('access-control-expose-headers', 'x-request-id');
+      }
       if (req.method !== 'OPTIONS') return false;
 
       const preflight = origin !== undefined && req.headers['access-control-request-method'] !== undefined;

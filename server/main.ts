@@ -9,9 +9,10 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { WorkerHeartbeatModel, type LiveWorker } from '../db/models/worker-heartbeat.model.js';
 import { loadConfig } from './config.js';
 import { createContainer, type Container } from './container.js';
+import { logStartupFailure } from './logger.js';
 import { createCors } from './cors.js';
 import { ValidationError } from './services/errors.js';
-import { createContextFactory, type ApiServices } from './trpc/context.js';
+import { createContextFactory, requestIdOf, type ApiServices } from './trpc/context.js';
 import { toTRPCError } from './trpc/error-map.js';
 import { appRouter } from './trpc/routers/_app.router.js';
 import { createWebConsole } from './web-console.js';
@@ -39,6 +40,20 @@ export const MAX_BODY_BYTES = 4 * 1024 * 1024;
  */
 export const MAX_BATCH_CALLS = 20;
 const PROBE_TIMEOUT_MS = 2_000;
+/** Procedure names as metric labels: anything else a client sends is counted as "unknown". */
+const PROCEDURES = new Set(Object.keys(appRouter._def.procedures));
+
+/** The procedures a /trpc/ path names (a batch names several, comma-separated). */
+function proceduresOf(path: string): string[] {
+  if (!path.startsWith('/trpc/')) return [];
+  let names: string[];
+  try {
+    names = decodeURIComponent(path.slice('/trpc/'.length)).split(',');
+  } catch {
+    return ['unknown'];
+  }
+  return names.map((n) => (PROCEDURES.has(n) ? n : 'unknown'));
+}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -66,7 +81,12 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
   const log = logger.child({ component: 'api' });
   if (!config.api.adminToken) log.warn('ADMIN_TOKEN is not set: admin procedures (user.create, batch.run over all portfolios) refuse every token');
 
-  const contextOf = createContextFactory(services);
+  const shutdown = new AbortController();
+  const contextOf = createContextFactory(services, shutdown.signal);
+  const metrics = container.metrics;
+  metrics.trackWatchers(() => services.runWatch.watchers);
+  const accessLog = logger.child({ component: 'access' });
+  const requestIds = new WeakMap<IncomingMessage, string>();
   const cors = createCors(config.api.corsOrigins);
   const web = createWebConsole(log);
   const trpc = createHTTPHandler({
@@ -80,7 +100,7 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
         ]);
         throw toTRPCError(tooMany, log);
       }
-      return contextOf({ req });
+      return contextOf({ req, connectionParams: info.connectionParams, ...(requestIds.has(req) ? { requestId: requestIds.get(req) } : {}) });
     },
     // tRPC sets its own Vary; CORS answers depend on Origin as well.
     responseMeta: () => ({ headers: new Headers({ vary: 'Origin' }) }),
@@ -119,11 +139,27 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const started = process.hrtime.bigint();
+    const requestId = requestIdOf(req);
+    requestIds.set(req, requestId);
+    res.setHeader('x-request-id', requestId);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     inFlight.add(res);
-    res.on('close', () => inFlight.delete(res));
+    res.on('close', () => {
+      inFlight.delete(res);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const procedures = proceduresOf(path);
+      const method = req.method ?? 'GET';
+      const status = res.headersSent ? res.statusCode : 0;
+      for (const procedure of procedures) metrics.observeHttp({ procedure, method, status }, seconds);
+      // The path only, never the query: batch.watch may carry a token in it.
+      accessLog.info(
+        { requestId, method, path, status, ms: Math.round(seconds * 1000 * 10) / 10, ...(procedures.length > 0 ? { procedures } : {}), completed: res.writableFinished },
+        'request',
+      );
+    });
     if (draining) res.setHeader('connection', 'close');
     if (cors.handle(req, res)) return;
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       sendJson(res, 200, { status: 'up' });
       return;
@@ -133,6 +169,19 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
         log.error({ err }, 'readiness probe failed');
         if (!res.headersSent) sendJson(res, 503, { status: 'not ready' });
       });
+      return;
+    }
+    if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
+      metrics
+        .render()
+        .then(({ contentType, body }) => {
+          res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+          res.end(body);
+        })
+        .catch((err: unknown) => {
+          log.error({ err }, 'rendering metrics failed');
+          if (!res.headersSent) sendJson(res, 500, { error: 'metrics unavailable' });
+        });
       return;
     }
     if (path.startsWith('/trpc/')) {
@@ -174,6 +223,8 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
     close() {
       closing ??= (async () => {
         draining = true;
+        // This server's live watches end now (clients poll or watch again elsewhere), or they would hold the drain.
+        shutdown.abort();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const started = Date.now();
@@ -216,7 +267,7 @@ async function main(): Promise<void> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
+    logStartupFailure(err, 'the API');
     process.exit(1);
   });
 }

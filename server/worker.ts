@@ -3,6 +3,8 @@ import { pathToFileURL } from 'node:url';
 import type { WorkerHandle } from '../jobs/worker.js';
 import { loadConfig } from './config.js';
 import { createContainer, type Container } from './container.js';
+import { logStartupFailure } from './logger.js';
+import { startMetricsServer } from './metrics.js';
 
 export type { WorkerHandle };
 
@@ -14,6 +16,10 @@ export function startWorker(container: Container): Promise<WorkerHandle> {
 async function main(): Promise<void> {
   const config = loadConfig();
   const container = await createContainer({ config, role: 'worker' });
+  const metricsServer = await startMetricsServer(container.metrics, { ...config.workerMetrics, logger: container.logger }).catch(async (err: unknown) => {
+    await container.close();
+    throw err;
+  });
   const worker = await container.startWorker();
   let exiting = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -21,6 +27,7 @@ async function main(): Promise<void> {
     exiting = true;
     container.logger.info({ signal }, 'shutting down');
     await worker.stop();
+    await metricsServer.close();
     await container.close();
     process.exit(0);
   };
@@ -36,7 +43,7 @@ async function main(): Promise<void> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch((err: unknown) => {
-    console.error(err);
+    logStartupFailure(err, 'the worker');
     process.exit(1);
   });
 }

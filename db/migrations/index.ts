@@ -4,6 +4,7 @@ import * as m002 from './002_agenda_jobs.js';
 import * as m003 from './003_real_market.js';
 import * as m004 from './004_market_data_basis.js';
 import * as m005 from './005_worker_heartbeats.js';
+import * as m006 from './006_run_update_notify.js';
 import * as m007 from './007_portfolio_lifecycle.js';
 import * as m008 from './008_risk.js';
 
@@ -20,6 +21,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['003_real_market', m003],
   ['004_market_data_basis', m004],
   ['005_worker_heartbeats', m005],
+  ['006_run_update_notify', m006],
   ['007_portfolio_lifecycle', m007],
   ['008_risk', m008],
 ];

@@ -128,6 +128,18 @@ export class RunModel extends BaseModel {
     return m?.id ?? null;
   }
 
+  /** How many runs wait for a worker (queued) and how many are under way (running). */
+  static async countActive(db: Db): Promise<{ queued: number; running: number }> {
+    const rows = (await RunModel.query(db)
+      .select('status')
+      .count('* as n')
+      .whereIn('status', ACTIVE_STATUSES as RunStatus[])
+      .groupBy('status')) as unknown as { status: RunStatus; n: string | number }[];
+    const out = { queued: 0, running: 0 };
+    for (const r of rows) if (r.status === 'queued' || r.status === 'running') out[r.status] = Number(r.n);
+    return out;
+  }
+
   static async find(db: Db, runId: string): Promise<RunRecord | undefined> {
     return RunModel.query(db).findById(runId);
   }

@@ -61,6 +61,8 @@ export interface LimiterOptions {
   logger?: Logger;
   /** Jitter source, injectable for tests. */
   random?: () => number;
+  /** Told how long each attempt waited for its slot (from its submission to the limiter to its start), in ms. */
+  onWait?: (ms: number) => void;
 }
 
 export interface ScheduleOptions {
@@ -305,6 +307,7 @@ class Limiter implements CallLimiter {
 
   async schedule<T>(task: (attempt: number) => Promise<T>, opts: ScheduleOptions = {}): Promise<T> {
     const { signal, stats } = opts;
+    let waitingSince = Date.now();
     for (let attempt = 0; ; ) {
       if (signal?.aborted) throw new MarketDataAbortedError({ cause: signal.reason });
       if (this.closed) throw new Error('limiter is closed');
@@ -318,6 +321,7 @@ class Limiter implements CallLimiter {
           const remaining = Math.max(this.pausedUntil, this.heldUntil) - Date.now();
           if (remaining > 0) throw new PausedSignal(remaining);
           counted = true;
+          this.opts.onWait?.(Date.now() - waitingSince);
           this.count(stats, 'made');
           if (attempt > 0) this.count(stats, 'retried');
           return task(attempt);
@@ -344,6 +348,7 @@ class Limiter implements CallLimiter {
         if (delay === undefined) throw e;
         this.log?.debug({ attempt, delayMs: delay, err: describeError(e) }, 'retrying vendor call');
         await sleep(delay, signal);
+        waitingSince = Date.now();
         attempt++;
       }
     }

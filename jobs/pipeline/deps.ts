@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../../core/logger.js';
+import type { RunObserver } from '../../core/observer.js';
 import type { MarketData } from '../market-data/market-data.js';
 import type { JobQueue } from '../queue/job-queue.js';
 
@@ -15,4 +16,6 @@ export interface PipelineDeps {
   vendorCallsPerSecond: number;
   /** Where chunk jobs of a fanned-out run are queued. */
   queue: JobQueue;
+  /** Told about every run this process ends (the process's metrics). */
+  observer?: RunObserver;
 }

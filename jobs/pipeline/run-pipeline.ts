@@ -35,7 +35,7 @@ async function touch(ctl: JobControl, rec: RunRecorder): Promise<void> {
 export async function executeRun(deps: PipelineDeps, runId: string, ctl: JobControl): Promise<void> {
   const row = await RunModel.markRunning(deps.knex, runId, 'picked up by a worker');
   if (!row) return;
-  const rec = new RunRecorder(deps.knex, runId, row, deps.logger);
+  const rec = new RunRecorder(deps.knex, runId, row, deps.logger, undefined, deps.observer);
   try {
     await runPhases(deps, row, rec, ctl);
     await requestFollowUpRun(deps.knex, deps.queue, runId);

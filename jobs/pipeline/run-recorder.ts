@@ -1,3 +1,5 @@
+import type { RunObserver } from '../../core/observer.js';
+import { withoutSql } from '../../core/user-text.js';
 import type { Db } from '../../db/models/base.model.js';
 import { RunModel, type RunRecord } from '../../db/models/run.model.js';
 import type { Logger } from '../../core/logger.js';
@@ -14,6 +16,9 @@ const MAX_WARNINGS = 500;
  * The run's progress document (docs/runs.md) kept in memory and written to its batch_run_history row
  * with awaited statements: at every phase change, at least once per `flushEveryMs` while work
  * advances, and at the end. Every write also renews the heartbeat.
+ *
+ * Users read the warnings, the activity log and the error summary: all pass through `withoutSql` here, whichever
+ * layer produced the text.
  */
 export class RunRecorder {
   readonly doc: RunDocument;
@@ -22,9 +27,10 @@ export class RunRecorder {
   constructor(
     private readonly db: Db,
     readonly runId: string,
-    row: Pick<RunRecord, 'phases' | 'counters' | 'progress' | 'warnings' | 'activity_log'>,
+    private readonly row: Pick<RunRecord, 'source' | 'phases' | 'counters' | 'progress' | 'warnings' | 'activity_log'>,
     private readonly logger: Logger,
     private readonly flushEveryMs = 1000,
+    private readonly observer?: RunObserver,
   ) {
     this.doc = {
       phases: { ...row.phases },
@@ -35,13 +41,15 @@ export class RunRecorder {
     };
   }
 
-  log(message: string, fields: Record<string, unknown> = {}): void {
+  log(text: string, fields: Record<string, unknown> = {}): void {
+    const message = withoutSql(text);
     this.doc.activityLog.push({ at: new Date().toISOString(), message });
     if (this.doc.activityLog.length > MAX_ACTIVITY) this.doc.activityLog.splice(0, this.doc.activityLog.length - MAX_ACTIVITY);
     this.logger.info({ runId: this.runId, ...fields }, message);
   }
 
-  warn(w: RunWarning): void {
+  warn(warning: RunWarning): void {
+    const w = { ...warning, message: withoutSql(warning.message) };
     const dup = this.doc.warnings.some((x) => x.code === w.code && x.symbol === w.symbol && x.portfolioId === w.portfolioId);
     if (!dup && this.doc.warnings.length < MAX_WARNINGS) this.doc.warnings.push(w);
   }
@@ -88,7 +96,10 @@ export class RunRecorder {
   }
 
   async finish(status: 'completed' | 'partial' | 'failed', errorSummary: string | null): Promise<boolean> {
-    this.log(`run ${status}${errorSummary ? `: ${errorSummary}` : ''}`, { status });
-    return RunModel.finish(this.db, this.runId, status, this.doc, errorSummary);
+    const summary = errorSummary === null ? null : withoutSql(errorSummary);
+    this.log(`run ${status}${summary ? `: ${summary}` : ''}`, { status });
+    const ended = await RunModel.finish(this.db, this.runId, status, this.doc, summary);
+    if (ended) this.observer?.runFinished({ source: this.row.source, status, phases: this.doc.phases });
+    return ended;
   }
 }

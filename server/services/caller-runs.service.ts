@@ -19,7 +19,12 @@ export interface RunHistoryPage {
 }
 
 export interface CallerRunsService {
-  request(caller: { viewer: Viewer; requestedBy: string | null }, q: { portfolioId?: string; from?: string; force?: boolean }): Promise<RequestRunResult>;
+  /** `admit` is called once the request is known valid and permitted, before the run is requested (the trigger limit). */
+  request(
+    caller: { viewer: Viewer; requestedBy: string | null },
+    q: { portfolioId?: string; from?: string; force?: boolean },
+    opts?: { admit?: () => void },
+  ): Promise<RequestRunResult>;
   status(viewer: Viewer, q: { runId?: string; portfolioId?: string; freshness?: boolean }): Promise<RunStatusView | null>;
   history(viewer: Viewer, q: { portfolioId?: string; limit: number; before?: Date }): Promise<RunHistoryPage>;
 }
@@ -27,7 +32,7 @@ export interface CallerRunsService {
 export function createCallerRunsService(deps: { control: RunPort; access: Access; logger: Logger }): CallerRunsService {
   const { control, access, logger } = deps;
   return {
-    async request(caller, q) {
+    async request(caller, q, opts = {}) {
       const isAdmin = caller.viewer.userId === null;
       if (!q.portfolioId && !isAdmin) {
         throw new ForbiddenError('Only admins may run every portfolio; pass portfolioId to recalculate one of yours');
@@ -41,7 +46,7 @@ export function createCallerRunsService(deps: { control: RunPort; access: Access
         ...(q.from ? { from: q.from } : {}),
         ...(q.force !== undefined ? { force: q.force } : {}),
       };
-      const result = await control.requestRun(input);
+      const result = await control.requestRun(input, { admit: opts.admit });
       logger.info({ runId: result.runId, deduplicated: result.deduplicated, scope: input.scope, source: input.source }, 'run requested');
       return result;
     },

@@ -100,7 +100,11 @@ export interface ExposureView {
 }
 
 export interface PortfolioService {
-  onboard(userId: string | null, input: RawOnboardRequest): Promise<OnboardResult>;
+  /**
+   * `admit` is called when the request is valid and will create a portfolio (not for a replay or a
+   * conflict), inside the write: when it throws (the trigger limit), nothing is written.
+   */
+  onboard(userId: string | null, input: RawOnboardRequest, opts?: { admit?: (() => void) | undefined }): Promise<OnboardResult>;
   list(viewer: Viewer, q?: { userId?: string; includeDeleted?: boolean; limit?: number }): Promise<PortfolioSummary[]>;
   get(viewer: Viewer, portfolioId: string): Promise<PortfolioDetail>;
   snapshots(viewer: Viewer, q: { portfolioId: string; from?: IsoDate; to?: IsoDate; limit: number }): Promise<SnapshotPage>;
@@ -186,7 +190,7 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
   }
 
   return {
-    async onboard(userId, input) {
+    async onboard(userId, input, opts = {}) {
       if (userId === null) {
         throw new ForbiddenError('Portfolios belong to users: onboard with a user token (an admin creates one with user.create)');
       }
@@ -212,6 +216,7 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
           requestHash: v.idempotencyKey ? hash : null,
         });
         if ('conflict' in inserted) return inserted;
+        opts.admit?.();
         await PositionModel.insertMany(trx, inserted.id, v.positions);
         await SymbolModel.addNew(trx, [...new Set(v.positions.map((p) => p.symbol))], today);
         // The queued run commits with the portfolio: a crash after the commit leaves a run to do,
@@ -221,12 +226,13 @@ export function createPortfolioService(deps: PortfolioServiceDeps): PortfolioSer
       });
 
       if ('conflict' in written) {
+        // A concurrent request with the same key won the race: answer as it did. Checked before the
+        // name, since the winner's row violates both unique indexes and either may report first.
+        const again = v.idempotencyKey ? await replay(userId, v.idempotencyKey, hash) : undefined;
+        if (again) return { ...again, warnings: await entryWarnings(v) };
         if (written.conflict === 'name') {
           throw new ConflictError(`A portfolio named ${JSON.stringify(v.name)} already exists for this user; choose another name`);
         }
-        // A concurrent request with the same key won the race: answer as it did.
-        const again = v.idempotencyKey ? await replay(userId, v.idempotencyKey, hash) : undefined;
-        if (again) return { ...again, warnings: await entryWarnings(v) };
         throw new ConflictError('A concurrent onboarding request with the same idempotency key is in progress; retry');
       }
 

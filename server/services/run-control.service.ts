@@ -18,15 +18,21 @@ import type { Logger } from '../logger.js';
 import { dateIssue } from './date-input.js';
 import { NotFoundError, ValidationError, type FieldIssue } from './errors.js';
 
+/** A hook the caller runs once the request is valid and before anything is written. */
+export interface RunAdmission {
+  admit?: (() => void) | undefined;
+}
+
 export interface RunControlService {
   /** Creates the run of a scope and queues its job, or answers with the scope's active run (`deduplicated`). */
-  requestRun(input: RequestRunInput): Promise<RequestRunResult>;
+  /** `admit` runs once the input is valid and the portfolio exists, before anything is written (the caller's trigger limit). */
+  requestRun(input: RequestRunInput, opts?: RunAdmission): Promise<RequestRunResult>;
   /**
    * Writes the queued run in the caller's transaction (or answers with the scope's active run),
    * without its job: call enqueueRun after the commit. A run whose job was never queued (the process
    * died in between) is queued by the sweeper.
    */
-  insertRun(db: Knex, input: RequestRunInput): Promise<RequestRunResult>;
+  insertRun(db: Knex, input: RequestRunInput, opts?: RunAdmission): Promise<RequestRunResult>;
   /** Queues the job of a run written by insertRun; a failure is logged and left to the sweeper. */
   enqueueRun(runId: string): Promise<void>;
   /** One indexed read; with `freshness`, two more small reads for the portfolio's snapshot coverage. */
@@ -88,7 +94,7 @@ export function createRunControlService(deps: RunControlDeps): RunControlService
     return { portfolioId, lastCompleteSnapshot: mark?.lastComplete ?? null, lastSnapshot: last, targetDate: target, tradingDaysBehind: mark?.missing ?? 0 };
   }
 
-  async function insertRun(db: Knex, input: RequestRunInput): Promise<RequestRunResult> {
+  async function insertRun(db: Knex, input: RequestRunInput, opts: RunAdmission = {}): Promise<RequestRunResult> {
     const target = targetDate(clock(), deps.closeCutoff);
     const issues: FieldIssue[] = [];
     if (input.scope === 'portfolio' && !input.portfolioId) issues.push({ field: 'portfolioId', message: 'is required for a portfolio run' });
@@ -98,6 +104,7 @@ export function createRunControlService(deps: RunControlDeps): RunControlService
     else if (input.from !== undefined && input.from > target) issues.push({ field: 'from', message: `${input.from} is after the latest final close (${target})` });
     if (issues.length > 0) throw new ValidationError(issues);
     if (input.portfolioId && !(await PortfolioModel.isLive(db, input.portfolioId))) throw new NotFoundError('portfolio', input.portfolioId);
+    opts.admit?.();
     const scopeKey = input.scope === 'all' ? 'all' : `portfolio:${input.portfolioId}`;
     // The partial unique index decides: the first insert wins, later ones get the active run's id.
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -138,8 +145,8 @@ export function createRunControlService(deps: RunControlDeps): RunControlService
 
     enqueueRun,
 
-    async requestRun(input) {
-      const r = await insertRun(knex, input);
+    async requestRun(input, opts = {}) {
+      const r = await insertRun(knex, input, opts);
       if (!r.deduplicated) await enqueueRun(r.runId);
       return r;
     },

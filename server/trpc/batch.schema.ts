@@ -34,3 +34,7 @@ export const HistoryInput = z
   })
   .optional();
 export type HistoryInput = z.infer<typeof HistoryInput>;
+
+/** `{ runId }`: the run to follow until it ends. */
+export const WatchInput = z.object({ runId: uuid }).strict();
+export type WatchInput = z.infer<typeof WatchInput>;

@@ -10,6 +10,8 @@ const t = initTRPC.context<Context>().create({
   transformer,
   // Never include stacks, whatever NODE_ENV says.
   isDev: false,
+  // batch.watch: a ping keeps proxies from closing a quiet stream; clients reconnect after silence.
+  sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
   errorFormatter({ shape, error }) {
     const details = errorDetailsOf(error);
     const { stack: _stack, ...data } = shape.data as typeof shape.data & { stack?: string };
@@ -25,7 +27,8 @@ export const createCallerFactory = t.createCallerFactory;
 
 const mapErrors = t.middleware(async ({ ctx, next, path }) => {
   const result = await next();
-  if (!result.ok) throw toTRPCError(result.error, ctx.services.logger, path);
+  // The request id goes with the error id into the log, so a user's error id leads to the access line.
+  if (!result.ok) throw toTRPCError(result.error, ctx.services.logger.child({ requestId: ctx.requestId }), path);
   return result;
 });
 
@@ -53,9 +56,13 @@ export const adminProcedure = authedProcedure.use(async ({ ctx, next }) => {
   return next({ ctx });
 });
 
-/** Procedures that start work: limited per caller per minute. */
+/**
+ * Procedures that start work: limited per caller per minute. Only valid triggers count: the
+ * procedure calls `admitTrigger` once its input passed validation (onboard and batch.run also after
+ * the caller's permission was checked), so an invalid or refused call does not spend the budget.
+ */
 export const triggerProcedure = authedProcedure.use(async ({ ctx, next }) => {
   const p = ctx.principal;
-  ctx.services.triggerLimiter.hit(p.userId ?? `admin:${p.tokenId ?? 'env'}`);
-  return next({ ctx });
+  const admitTrigger = (): void => ctx.services.triggerLimiter.hit(p.userId ?? `admin:${p.tokenId ?? 'env'}`);
+  return next({ ctx: { ...ctx, admitTrigger } });
 });

@@ -27,6 +27,8 @@ function workerEnv(db: TestDatabase, sim: PolygonSim): NodeJS.ProcessEnv {
     SCHEDULE_NIGHTLY: 'false',
     SHUTDOWN_DRAIN_MS: '10000',
     LOG_LEVEL: 'warn',
+    // Several workers on one host: each its own metrics port.
+    WORKER_METRICS_PORT: '0',
   };
 }
 

@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from '../../server/config.js';
 import { createContainer, type Container } from '../../server/container.js';
-import { createLogger } from '../../server/logger.js';
+import { createLogger, type Logger } from '../../server/logger.js';
 import { startWorker, type WorkerHandle } from '../../server/worker.js';
 import type { AgendaJobStore } from '../../jobs/queue/agenda-queue.js';
 import type { JobStore } from '../../jobs/queue/job-queue.js';
@@ -36,6 +36,8 @@ export interface TestStackOptions {
   name?: string;
   /** A job store instead of Agenda (e.g. the in-memory one). */
   jobStore?: JobStore;
+  /** A logger instead of one at LOG_LEVEL (e.g. one writing to a stream the test reads). */
+  logger?: Logger;
 }
 
 let stackCounter = 0;
@@ -67,7 +69,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     config,
     role: 'all',
     clock: () => now,
-    logger: createLogger(config.log.level),
+    logger: opts.logger ?? createLogger(config.log.level),
     name: opts.name ?? `test-worker-${process.pid}-${++stackCounter}`,
     ...(opts.jobStore ? { jobStore: opts.jobStore } : {}),
   });

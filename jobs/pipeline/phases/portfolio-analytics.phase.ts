@@ -117,7 +117,7 @@ async function finishRunIfChunksDone(deps: PipelineDeps, runId: string): Promise
   if (chunks.length === 0 || chunks.some(isOpen)) return;
   const row = await RunModel.find(deps.knex, runId);
   if (!row || row.status !== 'running') return;
-  const rec = new RunRecorder(deps.knex, runId, row, deps.logger);
+  const rec = new RunRecorder(deps.knex, runId, row, deps.logger, undefined, deps.observer);
   const failed = chunks.flatMap((c) => c.failures);
   for (const c of chunks) {
     for (const w of c.warnings) rec.warn(w);

@@ -10,7 +10,9 @@ export const portfolioRouter = router({
    * answers the rows accepted with an entry-price doubt in `warnings`.
    */
   onboard: triggerProcedure.input(OnboardInput).mutation(async ({ ctx, input }) => {
-    const { portfolioId, runId, warnings } = await ctx.services.portfolios.onboard(ctx.principal.role === 'user' ? ctx.principal.userId : null, input);
+    const { portfolioId, runId, warnings } = await ctx.services.portfolios.onboard(ctx.principal.role === 'user' ? ctx.principal.userId : null, input, {
+      admit: ctx.admitTrigger,
+    });
     return { portfolioId, runId, warnings };
   }),
 
@@ -23,18 +25,33 @@ export const portfolioRouter = router({
   exposures: authedProcedure.input(ExposuresInput).query(({ ctx, input }) => ctx.services.portfolios.exposures(viewerOf(ctx.principal), input)),
 
   /** Records a trade: opens, adds to, reduces or closes lots (FIFO); recomputes from its date. */
-  trade: triggerProcedure.input(TradeInput).mutation(({ ctx, input }) => ctx.services.lifecycle.trade(actorOf(ctx.principal), input)),
+  trade: triggerProcedure.input(TradeInput).mutation(({ ctx, input }) => {
+    ctx.admitTrigger();
+    return ctx.services.lifecycle.trade(actorOf(ctx.principal), input);
+  }),
 
   /** A contribution or withdrawal at the close of its date; recomputes from it. */
-  cashFlow: triggerProcedure.input(CashFlowInput).mutation(({ ctx, input }) => ctx.services.lifecycle.cashFlow(actorOf(ctx.principal), input)),
+  cashFlow: triggerProcedure.input(CashFlowInput).mutation(({ ctx, input }) => {
+    ctx.admitTrigger();
+    return ctx.services.lifecycle.cashFlow(actorOf(ctx.principal), input);
+  }),
 
-  rename: triggerProcedure.input(RenameInput).mutation(({ ctx, input }) => ctx.services.lifecycle.rename(actorOf(ctx.principal), input)),
+  rename: triggerProcedure.input(RenameInput).mutation(({ ctx, input }) => {
+    ctx.admitTrigger();
+    return ctx.services.lifecycle.rename(actorOf(ctx.principal), input);
+  }),
 
   /** Soft delete: the portfolio leaves every run at once; its rows stay until purged. */
-  delete: triggerProcedure.input(PortfolioDeleteInput).mutation(({ ctx, input }) => ctx.services.lifecycle.deletePortfolio(actorOf(ctx.principal), input)),
+  delete: triggerProcedure.input(PortfolioDeleteInput).mutation(({ ctx, input }) => {
+    ctx.admitTrigger();
+    return ctx.services.lifecycle.deletePortfolio(actorOf(ctx.principal), input);
+  }),
 
   /** A trades CSV (Date,Symbol,Quantity,Price[,Fees]), validated row by row, applied all or nothing. */
-  importTrades: triggerProcedure.input(ImportTradesInput).mutation(({ ctx, input }) => ctx.services.lifecycle.importTrades(actorOf(ctx.principal), input)),
+  importTrades: triggerProcedure.input(ImportTradesInput).mutation(({ ctx, input }) => {
+    ctx.admitTrigger();
+    return ctx.services.lifecycle.importTrades(actorOf(ctx.principal), input);
+  }),
 
   trades: authedProcedure.input(TradesInput).query(({ ctx, input }) => ctx.services.lifecycle.trades(viewerOf(ctx.principal), input)),
 

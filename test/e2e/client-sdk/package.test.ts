@@ -40,7 +40,7 @@ describe('the packed client', () => {
     expect(files).toContain('dist/client-sdk/index.d.ts');
     expect(files).toContain('dist/client-sdk/types.d.ts');
     expect(files).toContain('dist/server/trpc/routers/_app.router.d.ts');
-    expect(files.filter((f) => f.endsWith('.js'))).toEqual(['dist/client-sdk/index.js', 'dist/client-sdk/wait-for-run.js']);
+    expect(files.filter((f) => f.endsWith('.js'))).toEqual(['dist/client-sdk/event-source.js', 'dist/client-sdk/index.js', 'dist/client-sdk/wait-for-run.js']);
     expect(files.filter((f) => !f.endsWith('.d.ts') && !f.endsWith('.js'))).toEqual(['README.md', 'package.json']);
     expect(files.some((f) => /node_modules|embedded|\.ts$(?<!\.d\.ts)/.test(f))).toBe(false);
     expect(packed.size).toBeLessThan(100_000);

@@ -66,6 +66,7 @@ describe('CORS over real HTTP', () => {
     const ok = await get(APP, ADMIN);
     expect(ok.status).toBe(200);
     expect(ok.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(ok.headers.get('access-control-expose-headers')).toBe('x-request-id');
     expect(ok.headers.get('vary')?.split(/,\s*/)).toEqual(expect.arrayContaining(['Origin', 'trpc-accept', 'accept']));
     expect(((await ok.json()) as { result: { data: { json: { role: string } } } }).result.data.json.role).toBe('admin');
 

@@ -188,3 +188,55 @@ describe('trigger rate limit', () => {
     await expect(c.batch.status({ portfolioId: mine.portfolioId })).resolves.toBeTruthy();
   });
 });
+
+describe('trigger limit counts only valid, permitted triggers', () => {
+  it('invalid, forbidden and unknown-portfolio calls do not spend the budget; replays of an onboarding do not either', async () => {
+    const limited = buildApiServices({ ...container, config: { ...container.config, api: { ...container.config.api, triggerLimitPerMinute: 2 } } });
+    const ada = createCallerFactory(appRouter)(createCallerContext(limited, userToken));
+    const bob = createCallerFactory(appRouter)(createCallerContext(limited, otherToken));
+    const bobs = await caller(otherToken).portfolio.onboard({ name: 'Bob only', equityBalance: 1000, positions: [good] });
+
+    // Ten refused calls of each kind: none counts.
+    for (let i = 0; i < 10; i++) {
+      expect((await expectError(ada.portfolio.onboard({ name: ' ', equityBalance: 1000, positions: [good] }))).code).toBe('BAD_REQUEST');
+      expect((await expectError(ada.batch.run({ portfolioId: 'not-a-uuid' }))).code).toBe('BAD_REQUEST');
+      expect((await expectError(ada.batch.run({ portfolioId: bobs.portfolioId }))).code).toBe('NOT_FOUND');
+      expect((await expectError(ada.batch.run({}))).code).toBe('FORBIDDEN');
+      expect((await expectError(ada.batch.run({ portfolioId: '00000000-0000-4000-8000-000000000000' }))).code).toBe('NOT_FOUND');
+      expect((await expectError(ada.batch.run({ portfolioId: bobs.portfolioId, from: '2999-01-04' }))).code).toBe('BAD_REQUEST');
+    }
+
+    // The first valid trigger, then its replays (same key and body): one trigger in all.
+    const first = await ada.portfolio.onboard({ name: 'Budget', equityBalance: 1000, positions: [good], idempotencyKey: 'budget-1' });
+    for (let i = 0; i < 5; i++) {
+      expect(await ada.portfolio.onboard({ name: 'Budget', equityBalance: 1000, positions: [good], idempotencyKey: 'budget-1' })).toEqual(first);
+    }
+    await ada.batch.run({ portfolioId: first.portfolioId });
+    const err = await expectError(ada.batch.run({ portfolioId: first.portfolioId }));
+    expect(err.code).toBe('TOO_MANY_REQUESTS');
+    // Another caller's budget is separate.
+    await expect(bob.batch.run({ portfolioId: bobs.portfolioId })).resolves.toMatchObject({ runId: expect.any(String) });
+  });
+});
+
+describe('idempotent onboarding under concurrency', () => {
+  it('20 parallel requests with the same key and body all get the first result, none a name conflict', async () => {
+    const input = { name: 'Raced', equityBalance: 5000, positions: [good, { ...good, symbol: 'MSFT' }], idempotencyKey: 'race-1' };
+    const before = await onboardingRowCounts();
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => caller(userToken).portfolio.onboard(input)));
+    const failures = results.filter((r) => r.status === 'rejected').map((r) => (r.reason as Error).message);
+    expect(failures).toEqual([]);
+    const values = results.map((r) => (r as PromiseFulfilledResult<{ portfolioId: string; runId: string }>).value);
+    expect(new Set(values.map((v) => v.portfolioId)).size).toBe(1);
+    expect(new Set(values.map((v) => v.runId)).size).toBe(1);
+    const after = await onboardingRowCounts();
+    expect(after.portfolios - before.portfolios).toBe(1);
+    expect(after.positions - before.positions).toBe(2);
+    expect(after.batch_run_history - before.batch_run_history).toBe(1);
+
+    // The same key with another body is still a conflict, and the same name without the key too.
+    expect((await expectError(caller(userToken).portfolio.onboard({ ...input, equityBalance: 6000 }))).code).toBe('CONFLICT');
+    const { idempotencyKey: _key, ...withoutKey } = input;
+    expect((await expectError(caller(userToken).portfolio.onboard(withoutKey))).message).toMatch(/already exists/);
+  });
+});
