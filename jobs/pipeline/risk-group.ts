@@ -142,12 +142,11 @@ export async function loadSharedRiskInputs(db: Db, symbols: readonly string[], f
 async function loadInputs(db: Db, symbols: readonly string[], first: IsoDate, target: IsoDate): Promise<GroupInputs> {
   const all = [...new Set([...symbols, ...FACTOR_PROXIES])].sort();
   const from = lookback(first, RETURN_HISTORY_DAYS + 30);
-  const [closes, actions, betas, profiles] = await Promise.all([
-    BarModel.closes(db, all, from, target),
-    loadCorporateActions(db, all),
-    SymbolFactorExposureModel.betasOf(db, symbols, first, target),
-    SymbolProfileModel.bySymbols(db, symbols),
-  ]);
+  // One after the other: `db` may be a transaction, whose single connection runs one query at a time.
+  const closes = await BarModel.closes(db, all, from, target);
+  const actions = await loadCorporateActions(db, all);
+  const betas = await SymbolFactorExposureModel.betasOf(db, symbols, first, target);
+  const profiles = await SymbolProfileModel.bySymbols(db, symbols);
   const returns = new Map<string, ReturnSeries>();
   const histories: GroupInputs['histories'] = {};
   for (const s of all) {
@@ -314,11 +313,10 @@ export async function computeRiskGroup(
     if (todo.length === 0) return { days: 0, rows: 0, failed: [] };
     const ids = todo.map((p) => p.id);
     const first = todo.reduce<IsoDate>((m, p) => (backlog.get(p.id)![0]! < m ? backlog.get(p.id)![0]! : m), target);
-    const [positions, owners, series] = await Promise.all([
-      PositionModel.liveOf(trx, ids),
-      scenariosOfPortfolios(trx, ids),
-      PortfolioRiskSummaryModel.snapshotSeries(trx, ids, lookback(first, RETURN_HISTORY_DAYS), target),
-    ]);
+    // Sequential: a transaction's connection runs one query at a time.
+    const positions = await PositionModel.liveOf(trx, ids);
+    const owners = await scenariosOfPortfolios(trx, ids);
+    const series = await PortfolioRiskSummaryModel.snapshotSeries(trx, ids, lookback(first, RETURN_HISTORY_DAYS), target);
     const symbols = [...new Set([...positions.values()].flat().map((p) => p.symbol))].sort();
     const covered = shared !== undefined && shared.target === target && shared.first <= first && symbols.every((s) => shared.symbols.has(s));
     const inputs = covered ? shared.data : await loadInputs(trx, symbols, first, target);
