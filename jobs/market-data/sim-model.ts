@@ -854,7 +854,7 @@ function triggeredRatio(close: number): { split_from: number; split_to: number }
 
 function hashedListDate(root: string): IsoDate {
   const r = seeded(`list-date:${root}`)();
-  const start = Date.UTC(1985, 0, 2);
+  const start = Date.UTC(1990, 0, 2);
   const end = Date.UTC(2014, 11, 1);
   return tradingDayOnOrAfter(new Date(start + Math.floor(r * (end - start))).toISOString().slice(0, 10));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addTradingDays, nextTradingDay, tradingDaysBetween } from '../../../../jobs/calc/trading-calendar.js';
-import { PriceModel, SIM_START_DATE, SPLIT_ROTATION } from '../../../../jobs/market-data/polygon-sim.js';
+import { PriceModel, SIM_START_DATE, SPLIT_ROTATION, simulatedUniverse } from '../../../../jobs/market-data/polygon-sim.js';
 import { FactorPaths } from '../../../../jobs/market-data/sim-market.js';
 import { samplePositions } from '../../../../server/sample-portfolio.js';
 import { totalReturns } from '../../../helpers/sim-returns.js';
@@ -209,6 +209,15 @@ describe('the seeded schedule', () => {
     early.setToday('2024-12-16');
     expect(early.splits({ ticker: 'AAPL' }).some((s) => s.execution_date === '2024-12-31')).toBe(true);
     expect(early.bars('AAPL', '2024-11-25', '2024-12-31').at(-1)!.date).toBe('2024-12-16');
+  });
+
+  it('answers ticker details for every generated ticker, with a listing date inside the trading calendar', () => {
+    const universe = simulatedUniverse(1_200);
+    for (const ticker of universe) {
+      const details = model.tickerDetails(ticker);
+      expect(details, ticker).toBeDefined();
+      expect(details!.list_date >= '1990-01-02' && details!.list_date <= TODAY, `${ticker} ${details!.list_date}`).toBe(true);
+    }
   });
 
   it('knows the large caps and funds: SIC codes for companies, none for ETFs, a listing date and share counts', () => {
