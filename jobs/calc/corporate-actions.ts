@@ -226,27 +226,56 @@ const LATEST_BASIS: IsoDate = '9999-12-31';
  * first bar has no previous close and is left out; one after the last bar waits for the next bar.
  */
 export function totalReturnIndex(history: SymbolHistory): PriceSeries {
-  const { dividends } = prepareCorporateActions(history.actions);
-  const adjusted = splitAdjustedSeries(history);
-  if (dividends.length === 0 || adjusted.length === 0) return adjusted;
+  const { adjusted, cash } = dividendSteps(history);
+  if (cash === undefined || adjusted.length === 0) return adjusted;
   const out = new Array<Bar>(adjusted.length);
   out[0] = adjusted[0]!;
-  let k = 0;
-  while (k < dividends.length && dividends[k]!.exDate <= adjusted[0]!.date) k++;
   let index = adjusted[0]!.close;
   for (let i = 1; i < adjusted.length; i++) {
+    index *= (adjusted[i]!.close + cash[i]!) / adjusted[i - 1]!.close;
+    out[i] = { date: adjusted[i]!.date, close: index };
+  }
+  return out;
+}
+
+/**
+ * The daily total returns of the symbol, r_i = (P_i + D_i) / P_{i−1} − 1 for each bar after the
+ * first, dated on bar i (the same steps as `totalReturnIndex`). Each return is computed from its two
+ * bars and their dividends alone, so a day's return is bit-for-bit the same whatever bar the history
+ * starts on; the ratio of two index values is not (the index carries the rounding of every earlier step).
+ */
+export function dailyTotalReturns(history: SymbolHistory): { date: IsoDate; value: number }[] {
+  const { adjusted, cash } = dividendSteps(history);
+  const out: { date: IsoDate; value: number }[] = [];
+  for (let i = 1; i < adjusted.length; i++) {
+    out.push({ date: adjusted[i]!.date, value: (adjusted[i]!.close + (cash?.[i] ?? 0)) / adjusted[i - 1]!.close - 1 });
+  }
+  return out;
+}
+
+/**
+ * The split-adjusted closes and, when the symbol has dividends, the cash credited to each bar (in the
+ * adjusted basis): the dividends whose ex-date falls after the previous bar and on or before this one.
+ */
+function dividendSteps(history: SymbolHistory): { adjusted: PriceSeries; cash: number[] | undefined } {
+  const { dividends } = prepareCorporateActions(history.actions);
+  const adjusted = splitAdjustedSeries(history);
+  if (dividends.length === 0 || adjusted.length === 0) return { adjusted, cash: undefined };
+  const cash = new Array<number>(adjusted.length).fill(0);
+  let k = 0;
+  while (k < dividends.length && dividends[k]!.exDate <= adjusted[0]!.date) k++;
+  for (let i = 1; i < adjusted.length; i++) {
     const bar = adjusted[i]!;
-    let cash = 0;
+    let c = 0;
     while (k < dividends.length && dividends[k]!.exDate <= bar.date) {
       const d = dividends[k]!;
       // Amount in the ex-date basis → the adjusted basis (after every split), like the closes.
-      cash += d.amount === 0 ? 0 : priceInBasisOf(d.amount, d.exDate, LATEST_BASIS, history.actions);
+      c += d.amount === 0 ? 0 : priceInBasisOf(d.amount, d.exDate, LATEST_BASIS, history.actions);
       k++;
     }
-    index *= (bar.close + cash) / adjusted[i - 1]!.close;
-    out[i] = { date: bar.date, close: index };
+    cash[i] = c;
   }
-  return out;
+  return { adjusted, cash };
 }
 
 export interface DerivedSeries {

@@ -25,7 +25,7 @@ import { PositionModel, type HeldPosition } from '../../db/models/position.model
 import { scenariosOfPortfolios } from '../../db/models/risk-scenario.model.js';
 import { SymbolFactorExposureModel } from '../../db/models/symbol-factor-exposure.model.js';
 import { SymbolProfileModel, type ProfileView } from '../../db/models/symbol-profile.model.js';
-import { totalReturnIndex, type CorporateActions } from '../calc/corporate-actions.js';
+import { dailyTotalReturns, type CorporateActions } from '../calc/corporate-actions.js';
 import { FACTOR_PROXIES } from '../calc/factors.js';
 import { computePortfolioDays } from '../calc/portfolio-day.js';
 import {
@@ -76,15 +76,15 @@ function lookback(d: IsoDate, n: number): IsoDate {
   return addTradingDays(d, -Math.min(n, countTradingDays(CALENDAR_MIN_DATE, d) - 1));
 }
 
-/** Daily total returns of a symbol's split-adjusted, dividend-reinvested closes. */
+/**
+ * Daily total returns of a symbol's split-adjusted, dividend-reinvested closes. Each day's return
+ * comes from its own two bars, so a day recomputed from a shorter history gets the same figures.
+ */
 function returnsOf(closes: readonly Bar[], actions: CorporateActions, label: string): ReturnSeries {
-  const index = totalReturnIndex({ closes, actions });
-  const points: { date: IsoDate; value: number }[] = [];
-  for (let i = 1; i < index.length; i++) {
-    const r = index[i]!.close / index[i - 1]!.close - 1;
-    if (Number.isFinite(r)) points.push({ date: index[i]!.date, value: r });
-  }
-  return toReturnSeries(points, label);
+  return toReturnSeries(
+    dailyTotalReturns({ closes, actions }).filter((p) => Number.isFinite(p.value)),
+    label,
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  dailyTotalReturns,
   NO_CORPORATE_ACTIONS,
   prepareCorporateActions,
   priceInBasisOf,
@@ -10,6 +11,7 @@ import {
   type CorporateActions,
 } from '../../../../jobs/calc/corporate-actions.js';
 import { alignedTotalReturns, toPriceSeries } from '../../../../jobs/calc/returns.js';
+import { addTradingDays } from '../../../../jobs/calc/trading-calendar.js';
 
 // A 4-for-1 split executed on Monday 2024-06-10 (the 06-10 close is the first in the new basis) and
 // a 1-for-10 reverse split executed on 2024-09-16.
@@ -102,6 +104,45 @@ describe('derived series', () => {
     // A dividend on or before the first bar has no previous close: left out.
     const early = totalReturnIndex({ closes: halted, actions: { splits: [], dividends: [{ exDate: '2024-06-07', amount: 1, type: 'CD' }] } });
     [50, 49, 49.5].forEach((v, i) => expect(early[i]!.close).toBeCloseTo(v, 12));
+  });
+});
+
+describe('daily total returns', () => {
+  it('are (P_t + D_t) / P_{t−1} − 1 of each pair of bars, in the split-adjusted basis', () => {
+    const closes = toPriceSeries([
+      { date: '2024-06-06', close: 400 },
+      { date: '2024-06-07', close: 404 },
+      { date: '2024-06-10', close: 101.5 },
+      { date: '2024-06-11', close: 102 },
+    ]);
+    const withDividends: CorporateActions = {
+      splits: [{ date: '2024-06-10', from: 1, to: 4 }],
+      dividends: [
+        { exDate: '2024-06-07', amount: 2, type: 'CD' },
+        { exDate: '2024-06-11', amount: 0.25, type: 'SC' },
+      ],
+    };
+    expect(dailyTotalReturns({ closes, actions: withDividends })).toEqual([
+      { date: '2024-06-07', value: (101 + 0.5) / 100 - 1 },
+      { date: '2024-06-10', value: 101.5 / 101 - 1 },
+      { date: '2024-06-11', value: (102 + 0.25) / 101.5 - 1 },
+    ]);
+    expect(dailyTotalReturns({ closes: closes.slice(0, 1), actions: withDividends })).toEqual([]);
+  });
+
+  it('give every day the same bits whatever bar the history starts on', () => {
+    // A year of closes with quarterly dividends and a split: the returns of the last 60 days from the
+    // full history and from histories starting later are identical, not merely close.
+    const days = Array.from({ length: 260 }, (_, i) => addTradingDays('2024-01-02', i));
+    const closes = toPriceSeries(days.map((date, i) => ({ date, close: (i < 130 ? 200 : 100) + 7 * Math.sin(i / 3) + i * 0.013 })));
+    const actions: CorporateActions = {
+      splits: [{ date: days[130]!, from: 1, to: 2 }],
+      dividends: [40, 100, 170, 230].map((i) => ({ exDate: days[i]!, amount: 0.37, type: 'CD' as const })),
+    };
+    const full = dailyTotalReturns({ closes, actions }).slice(-60);
+    for (const start of [1, 37, 150, 199]) {
+      expect(dailyTotalReturns({ closes: closes.slice(start), actions }).slice(-60), `from bar ${start}`).toEqual(full);
+    }
   });
 });
 

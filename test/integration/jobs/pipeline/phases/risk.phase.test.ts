@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SymbolProfileModel } from '../../../../../db/models/symbol-profile.model.js';
 import { RISK_SUMMARY_FIGURES, figureColumn } from '../../../../../db/models/portfolio-risk.model.js';
-import { STRESS_CATALOGUE } from '../../../../../jobs/calc/risk/index.js';
+import { STRESS_CATALOGUE, sectorOf } from '../../../../../jobs/calc/risk/index.js';
 import { TEST_TARGET, startTestStack, type TestStack } from '../../../../helpers/stack.js';
 import { samplePositions, seedPortfolio, waitForRunEnd } from '../../../../helpers/portfolios.js';
 
@@ -71,8 +71,21 @@ describe('the risk phase of a portfolio run', () => {
     const days = (await knex('portfolio_risk_summaries').where({ portfolio_id: portfolioId }).count('* as n').first()) as { n: string };
     const stress = (await knex('stress_test_results').where({ portfolio_id: portfolioId }).count('* as n').first()) as { n: string };
     expect(Number(stress.n)).toBe(Number(days.n) * STRESS_CATALOGUE.length);
-    const sectors = (await knex('portfolio_sector_exposures').where({ portfolio_id: portfolioId, calculation_date: TEST_TARGET }).select('sector')) as { sector: string }[];
-    expect(sectors.map((s) => s.sector)).toEqual(expect.arrayContaining(['Information Technology', 'ETF', 'Unknown']));
+    // The sector rows of the last day: one per sector of the priced holdings open that day, each
+    // symbol's sector from its stored ticker details (security type, else SIC code).
+    const open = positions.filter((p) => p.entryDate <= TEST_TARGET && (p.exitDate === undefined || p.exitDate > TEST_TARGET)).map((p) => p.symbol);
+    const priced = (await knex('market_data_cache').whereIn('symbol', open).where('date', '<=', TEST_TARGET).distinct('symbol').pluck('symbol')) as string[];
+    const profiles = (await knex('symbol_profiles').whereIn('symbol', priced).select('symbol', 'type', 'sic_code')) as { symbol: string; type: string | null; sic_code: string | null }[];
+    expect(profiles.map((p) => p.symbol).sort()).toEqual([...priced].sort());
+    const expected: Record<string, number> = {};
+    for (const p of profiles) {
+      const sector = sectorOf({ type: p.type, sicCode: p.sic_code });
+      expected[sector] = (expected[sector] ?? 0) + 1;
+    }
+    // The seeded profiles alone give both of these: the comparison below is not vacuous.
+    expect(Object.keys(expected)).toEqual(expect.arrayContaining(['Information Technology', 'ETF']));
+    const sectors = (await knex('portfolio_sector_exposures').where({ portfolio_id: portfolioId, calculation_date: TEST_TARGET }).select('sector', 'holdings')) as { sector: string; holdings: number }[];
+    expect(Object.fromEntries(sectors.map((s) => [s.sector, s.holdings]))).toEqual(expected);
     const matrices = (await knex('correlation_calculations').where({ portfolio_id: portfolioId })) as Row[];
     expect(matrices).toHaveLength(1);
     expect(matrices[0]!['calculation_date']).toBe(TEST_TARGET);
@@ -101,6 +114,10 @@ describe('the risk phase of a portfolio run', () => {
 
     const lastFive = (await knex('portfolio_risk_summaries').where({ portfolio_id: portfolioId }).orderBy('calculation_date', 'desc').limit(5).pluck('calculation_date')) as string[];
     const before = (await knex('portfolio_risk_summaries').where({ portfolio_id: portfolioId, calculation_date: lastFive[0] }).first()) as Row;
+    const dayRows = async (table: string, key: string): Promise<Row[]> =>
+      ((await knex(table).where({ portfolio_id: portfolioId, calculation_date: lastFive[0] }).orderBy(key)) as Row[]);
+    const sectorsBefore = await dayRows('portfolio_sector_exposures', 'sector');
+    const stressBefore = await dayRows('stress_test_results', 'scenario_id');
     await knex('portfolio_risk_summaries').where({ portfolio_id: portfolioId }).whereIn('calculation_date', lastFive).delete();
     const resumed = await stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId, source: 'admin' });
     expect((await waitForRunEnd(knex, resumed.runId)).status).toBe('completed');
@@ -108,6 +125,9 @@ describe('the risk phase of a portfolio run', () => {
     expect(s2!.counters.riskDays).toBe(5);
     expect(s2!.phases.market_data?.status).toBe('skipped');
     const after = (await knex('portfolio_risk_summaries').where({ portfolio_id: portfolioId, calculation_date: lastFive[0] }).first()) as Row;
+    // The same day recomputed from a shorter history gives bit-identical rows.
     for (const k of RISK_SUMMARY_FIGURES) expect(after[figureColumn(k)], k).toEqual(before[figureColumn(k)]);
+    expect(await dayRows('portfolio_sector_exposures', 'sector')).toEqual(sectorsBefore);
+    expect(await dayRows('stress_test_results', 'scenario_id')).toEqual(stressBefore);
   });
 });
