@@ -46,6 +46,8 @@ describe('two worker processes without Redis, idle when three runs are queued', 
       PROCESS_EVERY_MS: '5000',
       SCHEDULE_NIGHTLY: 'false',
       LOG_LEVEL: 'warn',
+      // Two workers on one host: each takes a free metrics port (the default one would stop the second).
+      WORKER_METRICS_PORT: '0',
     };
     // Three runs wait in the queue before any worker runs.
     const positions = samplePositions(TEST_TARGET);
