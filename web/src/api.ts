@@ -1,9 +1,8 @@
 /**
  * The console's API access: the typed tRPC client over the router type (the same setup a frontend on
- * another origin would use, see the README's client package), the token kept for this tab, and an
- * untyped client for procedures this server may not have yet (see optional.ts).
+ * another origin would use, see the README's client package) and the token kept for this tab.
  */
-import { createTRPCClient, createTRPCUntypedClient, httpBatchLink, type TRPCLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, type TRPCLink } from '@trpc/client';
 import superjson from 'superjson';
 import type { AppRouter, PortfolioBatchClient } from '../../client-sdk/types.js';
 import { describeError, MAX_BATCH_CALLS, type ApiErrorInfo } from '../../client-sdk/index.js';
@@ -33,18 +32,4 @@ function links(): TRPCLink<AppRouter>[] {
 /** The typed client: every call is checked against the router type at compile time. */
 export const api: PortfolioBatchClient = createTRPCClient<AppRouter>({ links: links() });
 
-/** For procedures that are not in this build's router type (optional panels). */
-export const untyped = createTRPCUntypedClient<AppRouter>({ links: links() });
-
 export type Me = Awaited<ReturnType<PortfolioBatchClient['user']['me']['query']>>;
-
-/** Calls a query the server may not have: undefined when it answers NOT_FOUND for the procedure. */
-export async function optionalQuery<T>(path: string, input: unknown): Promise<T | undefined> {
-  try {
-    return (await untyped.query(path, input)) as T;
-  } catch (err) {
-    const e = describeError(err);
-    if (e.code === 'NOT_FOUND' && /procedure.* on path/i.test(e.message)) return undefined;
-    throw err;
-  }
-}

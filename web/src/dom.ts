@@ -1,6 +1,6 @@
 /** A few DOM functions: the console is plain TypeScript and DOM, no framework. */
 
-type Child = Node | string | number | null | undefined | false;
+export type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined | ((ev: Event) => void)>;
 
 /** Creates an element: attributes (on* are listeners; false/null/undefined are left out) and children. */

@@ -1,80 +1,8 @@
 /**
- * Panels for procedures this server may not have yet. Each entry names a query and its input; the
- * panel shows its answer as a table (or a definition list for an object) and hides itself when the
- * server answers NOT_FOUND for the procedure. To give a panel a proper view once its procedure is in
- * the router type, move it into the page with the typed client.
+ * Server facts the console shows when the server reports them: live workers from `/readyz` (the
+ * admin page) and a run view's no-live-worker note (the run page).
  */
-import { describeError, optionalQuery } from './api.js';
 import { h } from './dom.js';
-
-export interface OptionalPanel {
-  title: string;
-  path: string;
-  input: unknown;
-}
-
-const MAX_ROWS = 100;
-
-const cell = (v: unknown): string => {
-  if (v === null || v === undefined) return '—';
-  if (v instanceof Date) return v.toISOString();
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(4);
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
-};
-
-function render(title: string, data: unknown): HTMLElement {
-  const rows = Array.isArray(data)
-    ? data
-    : data && typeof data === 'object'
-      ? (Object.values(data).find((v) => Array.isArray(v)) as unknown[] | undefined)
-      : undefined;
-  if (rows && rows.length && typeof rows[0] === 'object') {
-    const cols = Object.keys(rows[0] as object).slice(0, 10);
-    const shown = rows.slice(-MAX_ROWS);
-    const tbl = h(
-      'table',
-      {},
-      h('caption', {}, rows.length > shown.length ? `${title} (the last ${shown.length} of ${rows.length})` : title),
-      h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, shown.map((r) => h('tr', {}, cols.map((c) => h('td', {}, cell((r as Record<string, unknown>)[c])))))),
-    );
-    // Long lists stay folded so the page keeps its shape.
-    return shown.length > 10 ? h('details', {}, h('summary', {}, `${rows.length} rows`), h('div', { class: 'scroll' }, tbl)) : h('div', { class: 'scroll' }, tbl);
-  }
-  if (data && typeof data === 'object' && !Array.isArray(data)) {
-    return h('dl', {}, Object.entries(data).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, cell(v))]));
-  }
-  return h('p', {}, rows ? 'None.' : cell(data));
-}
-
-/** A section that fills itself in when the procedure exists. */
-export function optionalPanel(p: OptionalPanel): HTMLElement {
-  // data-state: pending, then absent (no such procedure), shown or error.
-  const section = h('section', { class: 'optional', 'data-procedure': p.path, 'data-state': 'pending', hidden: true }, h('h2', {}, p.title));
-  optionalQuery(p.path, p.input).then(
-    (data) => {
-      section.dataset.state = data === undefined ? 'absent' : 'shown';
-      if (data === undefined) return;
-      section.hidden = false;
-      section.append(render(p.title, data));
-    },
-    (err: unknown) => {
-      section.dataset.state = 'error';
-      section.hidden = false;
-      section.append(h('p', { class: 'error' }, `Could not load: ${describeError(err).message}`));
-    },
-  );
-  return section;
-}
-
-/** On the portfolio page: risk figures, trades and cash flows. */
-export const portfolioPanels = (portfolioId: string): OptionalPanel[] => [
-  { title: 'Risk', path: 'portfolio.risk', input: { portfolioId } },
-  { title: 'Risk history', path: 'portfolio.riskHistory', input: { portfolioId } },
-  { title: 'Trades', path: 'portfolio.trades', input: { portfolioId } },
-  { title: 'Cash flows', path: 'portfolio.cashFlows', input: { portfolioId } },
-];
 
 /** Live workers as `/readyz` lists them (`workers: { live, list }`), when the server reports them. */
 interface ReadyWorkers {

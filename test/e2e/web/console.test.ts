@@ -143,10 +143,32 @@ describe.runIf(hasChromium)(`web console in Chromium (${CHROMIUM_PATH})`, () => 
     const posSymbols = await page.locator('#position-exposures tbody tr td:first-child').allTextContents();
     expect(posSymbols).toEqual(exposures.positions.map((p) => p.symbol));
 
-    // Panels of procedures this server may not have settle as absent or shown, never as an error.
-    await expect.poll(() => page.locator('section.optional[data-state="pending"]').count()).toBe(0);
-    expect(await page.locator('section.optional').count()).toBe(4);
-    expect(await page.locator('section.optional[data-state="error"]').count()).toBe(0);
+    // Risk: every figure cell carries the API's number (or shows "—" with the API's reason), sectors
+    // and the worst stress results as the API has them; trades and cash flows as tables.
+    for (const id of ['#risk', '#trades', '#cash-flows']) await page.locator(`${id}[data-state="shown"]`).waitFor();
+    const risk = await ada.portfolio.risk.query({ portfolioId });
+    expect(risk.summary).not.toBeNull();
+    const summary = risk.summary as unknown as Record<string, number | null>;
+    const unavailable = risk.summary!.unavailable as Record<string, { reason: string } | undefined>;
+    const cells = await page.locator('#risk td[data-figure]').evaluateAll((tds) => tds.map((td) => [td.getAttribute('data-figure')!, td.getAttribute('data-value'), td.getAttribute('title'), td.textContent]));
+    expect(cells.length).toBe(6 + 6 + 2 * 5);
+    for (const [key, value, title, text] of cells) {
+      const v = summary[key!];
+      if (v === null || v === undefined) {
+        expect([key, text, title]).toEqual([key, '—', expect.stringContaining(unavailable[key!]!.reason)]);
+      } else {
+        expect([key, Number(value)]).toEqual([key, v]);
+      }
+    }
+    expect(summary['volatility21d']).not.toBeNull();
+    const vol = page.locator('#risk td[data-figure="volatility21d"]');
+    expect(await vol.textContent()).toBe(`${(summary['volatility21d']! * 100).toFixed(2)} %`);
+    expect(await page.locator('#risk-sectors tbody tr td:first-child').allTextContents()).toEqual(risk.sectors.map((x) => x.sector));
+    const worst = [...risk.stress].sort((a, b) => (a.correlated ?? a.direct ?? 0) - (b.correlated ?? b.direct ?? 0)).slice(0, 5);
+    expect(await page.locator('#risk-stress tbody tr td:first-child').allTextContents()).toEqual(worst.map((x) => x.scenarioName));
+    const [trades, flows] = await Promise.all([ada.portfolio.trades.query({ portfolioId }), ada.portfolio.cashFlows.query({ portfolioId })]);
+    expect(await page.locator('#trades-table tbody tr').count()).toBe(trades.length);
+    expect(await page.locator('#cash-flows-table tbody tr').count()).toBe(flows.length);
     await browser.screenshot('portfolio');
   });
 

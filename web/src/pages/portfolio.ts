@@ -2,7 +2,7 @@ import { api } from '../api.js';
 import { barChart, lineChart } from '../charts.js';
 import { h, money, num, signedMoney, statusBadge, table } from '../dom.js';
 import type { Page } from '../main.js';
-import { optionalPanel, portfolioPanels } from '../optional.js';
+import { portfolioRiskSections } from './portfolio-risk.js';
 
 /** One portfolio: figures, equity curve, daily P&L, factor exposures (portfolio and per position), positions. */
 export const portfolioPage: Page = async ({ main, title }, [portfolioId]) => {
@@ -104,6 +104,6 @@ export const portfolioPage: Page = async ({ main, title }, [portfolioId]) => {
       ]),
       { id: 'positions' },
     ),
-    ...portfolioPanels(id).map(optionalPanel),
+    ...portfolioRiskSections(id),
   );
 };
