@@ -74,7 +74,7 @@ describe('a PostgreSQL restart mid-run (pg_ctl restart -m fast on a private serv
   });
 
   it('worker and API stay up, readiness reports the outage, and the run completes with rows equal to an uninterrupted run', { timeout: 240_000 }, async () => {
-    const base = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: url, LOG_LEVEL: 'warn', SCHEDULE_NIGHTLY: 'false' };
+    const base = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: url, LOG_LEVEL: 'warn', SCHEDULE_NIGHTLY: 'false', WORKER_METRICS_PORT: '0' };
     const worker = spawnProcess('server/worker.ts', {
       ...base,
       POLYGON_BASE_URL: sim.url,
