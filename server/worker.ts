@@ -14,6 +14,16 @@ export function startWorker(container: Container): Promise<WorkerHandle> {
 }
 
 async function main(): Promise<void> {
+  // Listen for the stop signals first: one arriving while the worker starts stops it once started
+  // (it may already hold a job), instead of killing the process with the signal.
+  let onStop: ((signal: string) => void) | undefined;
+  let stopRequested: string | undefined;
+  for (const s of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(s, (sig) => {
+      if (onStop) onStop(sig);
+      else stopRequested ??= sig;
+    });
+  }
   const config = loadConfig();
   const container = await createContainer({ config, role: 'worker' });
   const metricsServer = await startMetricsServer(container.metrics, { ...config.workerMetrics, logger: container.logger }).catch(async (err: unknown) => {
@@ -31,14 +41,13 @@ async function main(): Promise<void> {
     await container.close();
     process.exit(0);
   };
-  for (const s of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(s, (sig) => {
-      shutdown(sig).catch((err: unknown) => {
-        container.logger.fatal({ err }, 'shutdown failed');
-        process.exit(1);
-      });
+  onStop = (sig) => {
+    shutdown(sig).catch((err: unknown) => {
+      container.logger.fatal({ err }, 'shutdown failed');
+      process.exit(1);
     });
-  }
+  };
+  if (stopRequested) onStop(stopRequested);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -169,4 +169,16 @@ describe('the documented production commands', () => {
     const row = (await RunModel.find(system.knex, runId))!;
     expect(row.status).toBe('queued');
   });
+
+  it('worker: SIGTERM while it is still starting stops it once started, and it exits 0', async () => {
+    const worker = spawnDocumented(scripts.worker!, { ...baseEnv(), WORKER_METRICS_PORT: '0' });
+    children.push(worker.child);
+    // Logged while the container is built, before the worker takes jobs.
+    await worker.waitForLine((l) => l.msg === 'using PostgreSQL from DATABASE_URL');
+    expect(worker.child.kill('SIGTERM')).toBe(true);
+    expect(await exitOf(worker.child)).toEqual({ code: 0, signal: null });
+    const msgs = worker.lines.map((l) => l.msg);
+    expect(msgs).toContain('worker started');
+    expect(msgs).toContain('shutting down');
+  });
 });
