@@ -16,12 +16,11 @@ export function startWorker(container: Container): Promise<WorkerHandle> {
 async function main(): Promise<void> {
   // Listen for the stop signals first: one arriving while the worker starts stops it once started
   // (it may already hold a job), instead of killing the process with the signal.
-  let onStop: ((signal: string) => void) | undefined;
-  let stopRequested: string | undefined;
+  const stop: { handler?: (signal: string) => void; requested?: string } = {};
   for (const s of ['SIGTERM', 'SIGINT'] as const) {
     process.once(s, (sig) => {
-      if (onStop) onStop(sig);
-      else stopRequested ??= sig;
+      if (stop.handler) stop.handler(sig);
+      else stop.requested ??= sig;
     });
   }
   const config = loadConfig();
@@ -41,13 +40,13 @@ async function main(): Promise<void> {
     await container.close();
     process.exit(0);
   };
-  onStop = (sig) => {
+  stop.handler = (sig) => {
     shutdown(sig).catch((err: unknown) => {
       container.logger.fatal({ err }, 'shutdown failed');
       process.exit(1);
     });
   };
-  if (stopRequested) onStop(stopRequested);
+  if (stop.requested) stop.handler(stop.requested);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
