@@ -170,8 +170,16 @@ describe('the documented production commands', () => {
     expect(row.status).toBe('queued');
   });
 
-  it('worker: SIGTERM while it is still starting stops it once started, and it exits 0', async () => {
-    const worker = spawnDocumented(scripts.worker!, { ...baseEnv(), WORKER_METRICS_PORT: '0' });
+  it('worker: SIGTERM while it is still starting stops it once started, hands back what it took and exits 0', async () => {
+    const { portfolioId } = await seedPortfolio(system.knex, samplePositions(TEST_TARGET), { name: 'worker-early-stop' });
+    const { runId } = await system.runControl.requestRun({ scope: 'portfolio', portfolioId, source: 'admin' });
+    const worker = spawnDocumented(scripts.worker!, {
+      ...baseEnv(),
+      POLYGON_PLAN: 'free',
+      POLYGON_CALLS_PER_MINUTE: '120',
+      WORKER_METRICS_PORT: '0',
+      SHUTDOWN_DRAIN_MS: '30000',
+    });
     children.push(worker.child);
     // Logged while the container is built, before the worker takes jobs.
     await worker.waitForLine((l) => l.msg === 'using PostgreSQL from DATABASE_URL');
@@ -180,5 +188,9 @@ describe('the documented production commands', () => {
     const msgs = worker.lines.map((l) => l.msg);
     expect(msgs).toContain('worker started');
     expect(msgs).toContain('shutting down');
+    // Jobs it had claimed as the shutdown began were interrupted too, not waited for until the drain timeout.
+    expect(worker.lines.find((l) => l.msg === 'worker drained')).toMatchObject({ timedOut: false, running: 0 });
+    const row = (await RunModel.find(system.knex, runId))!;
+    expect(row.status === 'queued' || row.attempts === 0).toBe(true);
   });
 });
