@@ -158,9 +158,12 @@ describe('the documented production commands', () => {
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain('pb_runs_active{status="queued",role="worker"}');
 
+    // The API test above leaves a run of its own queued on the same symbols: the worker takes both,
+    // and whichever holds the symbols' fetch locks makes the vendor calls while the other waits.
+    const others = (await system.knex('batch_run_history').whereIn('status', ['queued', 'running']).pluck('id')) as string[];
     for (;;) {
-      const row = await RunModel.find(system.knex, runId);
-      if (row?.status === 'running' && (row.phases.market_data?.current ?? 0) >= 2) break;
+      const rows = await Promise.all(others.map((id) => RunModel.find(system.knex, id)));
+      if (rows.some((row) => row?.status === 'running' && (row.phases.market_data?.current ?? 0) >= 2)) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(worker.child.kill('SIGTERM')).toBe(true);
