@@ -14,6 +14,15 @@ export function startWorker(container: Container): Promise<WorkerHandle> {
 }
 
 async function main(): Promise<void> {
+  // Listen for the stop signals first: one arriving while the worker starts stops it once started
+  // (it may already hold a job), instead of killing the process with the signal.
+  const stop: { handler?: (signal: string) => void; requested?: string } = {};
+  for (const s of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(s, (sig) => {
+      if (stop.handler) stop.handler(sig);
+      else stop.requested ??= sig;
+    });
+  }
   const config = loadConfig();
   const container = await createContainer({ config, role: 'worker' });
   const metricsServer = await startMetricsServer(container.metrics, { ...config.workerMetrics, logger: container.logger }).catch(async (err: unknown) => {
@@ -31,14 +40,13 @@ async function main(): Promise<void> {
     await container.close();
     process.exit(0);
   };
-  for (const s of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(s, (sig) => {
-      shutdown(sig).catch((err: unknown) => {
-        container.logger.fatal({ err }, 'shutdown failed');
-        process.exit(1);
-      });
+  stop.handler = (sig) => {
+    shutdown(sig).catch((err: unknown) => {
+      container.logger.fatal({ err }, 'shutdown failed');
+      process.exit(1);
     });
-  }
+  };
+  if (stop.requested) stop.handler(stop.requested);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -223,6 +223,8 @@ class Limiter implements CallLimiter {
   private recoveryCount = 0;
   private pausedUntil = 0;
   private heldUntil = 0;
+  /** Wakes the calls waiting out a hold when holdFor shortens or lifts it. */
+  private holdChanged = new AbortController();
   private closed = false;
   private lastErrorLogAt = 0;
 
@@ -334,7 +336,7 @@ class Limiter implements CallLimiter {
           continue;
         }
         if (e instanceof PausedSignal) {
-          await sleep(e.remainingMs, signal);
+          await this.sleepPaused(e.remainingMs, signal);
           continue;
         }
         if (!counted) throw e;
@@ -367,8 +369,34 @@ class Limiter implements CallLimiter {
     return this.recoveryCount;
   }
 
+  /** Waits out a pause or hold; returns early when holdFor shortens or lifts the hold (the caller checks again). */
+  private async sleepPaused(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) throw new MarketDataAbortedError({ cause: signal.reason });
+    const woken = this.holdChanged.signal;
+    const stop = new AbortController();
+    const onStop = (): void => stop.abort();
+    woken.addEventListener('abort', onStop, { once: true });
+    signal?.addEventListener('abort', onStop, { once: true });
+    try {
+      await sleep(ms, stop.signal);
+    } catch (e) {
+      if (signal?.aborted) throw new MarketDataAbortedError({ cause: signal.reason });
+      // Woken by holdFor: the caller goes round again and sees the new hold.
+      if (!woken.aborted) throw e;
+    } finally {
+      woken.removeEventListener('abort', onStop);
+      signal?.removeEventListener('abort', onStop);
+    }
+  }
+
   holdFor(ms: number): void {
-    this.heldUntil = ms > 0 ? Date.now() + ms : 0;
+    const until = ms > 0 ? Date.now() + ms : 0;
+    const shorter = until < this.heldUntil;
+    this.heldUntil = until;
+    if (shorter) {
+      this.holdChanged.abort();
+      this.holdChanged = new AbortController();
+    }
   }
 
   setShare(processes: number): void {

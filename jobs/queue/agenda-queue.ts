@@ -48,6 +48,12 @@ export interface AgendaJobStore extends JobStore {
 
 const LIVE_STATES: readonly string[] = ['queued', 'scheduled', 'running'];
 
+/** The running jobs' abort controllers; once `stopping`, a job that starts is interrupted at once. */
+interface JobRegistry {
+  controllers: Set<AbortController>;
+  stopping: boolean;
+}
+
 /**
  * Runs `work` with a lock keeper: the job's lock is renewed (with the current percent: without one
  * Agenda clears the progress) several times per lock lifetime, and `signal` aborts when a renewal
@@ -57,12 +63,14 @@ const LIVE_STATES: readonly string[] = ['queued', 'scheduled', 'running'];
 async function withLockKeeper(
   job: Job<unknown>,
   lockLifetimeMs: number,
-  registry: Set<AbortController>,
+  registry: JobRegistry,
   logger: Logger,
   work: (ctl: JobControl) => Promise<void>,
 ): Promise<void> {
   const controller = new AbortController();
-  registry.add(controller);
+  registry.controllers.add(controller);
+  // A job Agenda had already claimed when the shutdown began: it hands its run back at once too.
+  if (registry.stopping) controller.abort(new ShutdownError());
   let percent = 0;
   let lastRenewal = Date.now();
   const touch = async (p: number): Promise<void> => {
@@ -106,7 +114,7 @@ async function withLockKeeper(
   } finally {
     stopKeeper.abort();
     await keeper;
-    registry.delete(controller);
+    registry.controllers.delete(controller);
   }
 }
 
@@ -198,7 +206,7 @@ export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<Ag
     },
   };
 
-  const registry = new Set<AbortController>();
+  const registry: JobRegistry = { controllers: new Set(), stopping: false };
   const processor: JobProcessor = {
     async start(handlers: JobHandlers, { sweepEveryMs }) {
       const single = { lockLifetime: opts.lockLifetimeMs, concurrency: 1, lockLimit: 1 };
@@ -222,9 +230,10 @@ export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<Ag
       await agenda.every(sweepEveryMs, JOB_SWEEP, undefined, { skipImmediate: true });
     },
     interruptAll() {
-      for (const c of registry) if (!c.signal.aborted) c.abort(new ShutdownError());
+      registry.stopping = true;
+      for (const c of registry.controllers) if (!c.signal.aborted) c.abort(new ShutdownError());
     },
-    running: () => registry.size,
+    running: () => registry.controllers.size,
     async drain(timeoutMs): Promise<DrainResult> {
       const r = await agenda.drain({ timeout: timeoutMs, closeConnection: false });
       return { completed: r.completed, running: r.running, timedOut: r.timedOut };

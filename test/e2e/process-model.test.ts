@@ -158,9 +158,12 @@ describe('the documented production commands', () => {
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain('pb_runs_active{status="queued",role="worker"}');
 
+    // The API test above leaves a run of its own queued on the same symbols: the worker takes both,
+    // and whichever holds the symbols' fetch locks makes the vendor calls while the other waits.
+    const others = (await system.knex('batch_run_history').whereIn('status', ['queued', 'running']).pluck('id')) as string[];
     for (;;) {
-      const row = await RunModel.find(system.knex, runId);
-      if (row?.status === 'running' && (row.phases.market_data?.current ?? 0) >= 2) break;
+      const rows = await Promise.all(others.map((id) => RunModel.find(system.knex, id)));
+      if (rows.some((row) => row?.status === 'running' && (row.phases.market_data?.current ?? 0) >= 2)) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(worker.child.kill('SIGTERM')).toBe(true);
@@ -168,5 +171,28 @@ describe('the documented production commands', () => {
     expect(worker.lines.map((l) => l.msg)).toContain('shutting down');
     const row = (await RunModel.find(system.knex, runId))!;
     expect(row.status).toBe('queued');
+  });
+
+  it('worker: SIGTERM while it is still starting stops it once started, hands back what it took and exits 0', async () => {
+    const { portfolioId } = await seedPortfolio(system.knex, samplePositions(TEST_TARGET), { name: 'worker-early-stop' });
+    // A queued run for the worker to claim as it starts.
+    await system.runControl.requestRun({ scope: 'portfolio', portfolioId, source: 'admin' });
+    const worker = spawnDocumented(scripts.worker!, {
+      ...baseEnv(),
+      POLYGON_PLAN: 'free',
+      POLYGON_CALLS_PER_MINUTE: '120',
+      WORKER_METRICS_PORT: '0',
+      SHUTDOWN_DRAIN_MS: '30000',
+    });
+    children.push(worker.child);
+    // Logged while the container is built, before the worker takes jobs.
+    await worker.waitForLine((l) => l.msg === 'using PostgreSQL from DATABASE_URL');
+    expect(worker.child.kill('SIGTERM')).toBe(true);
+    expect(await exitOf(worker.child)).toEqual({ code: 0, signal: null });
+    const msgs = worker.lines.map((l) => l.msg);
+    expect(msgs).toContain('worker started');
+    expect(msgs).toContain('shutting down');
+    // Jobs it had claimed as the shutdown began were interrupted too, not waited for until the drain timeout.
+    expect(worker.lines.find((l) => l.msg === 'worker drained')).toMatchObject({ timedOut: false, running: 0 });
   });
 });

@@ -10,6 +10,9 @@ import { dumpAnalytics, samplePositions, seedPortfolio, waitForRunEnd } from '..
 import { SIM_KEY, TEST_NOW, TEST_TARGET, startTestStack } from '../helpers/stack.js';
 
 const LOCK_LIFETIME_MS = 4000;
+// A run over the sample portfolio makes four vendor calls per symbol it has not seen (bars,
+// splits, dividends, ticker details), about 85 calls at the free plan's 0.5 s spacing.
+const RUN_TEST_TIMEOUT_MS = 180_000;
 
 function workerEnv(db: TestDatabase, sim: PolygonSim): NodeJS.ProcessEnv {
   return {
@@ -136,7 +139,7 @@ describe('worker processes that die or stop mid-run', () => {
       await stack.stop();
     }
     expect(await dumpAnalytics(api.knex)).toEqual(crashed);
-  });
+  }, RUN_TEST_TIMEOUT_MS);
 
   it('SIGTERM: the worker hands the run back and exits; the next worker resumes it at once', async () => {
     await api.knex.raw('TRUNCATE market_data_cache, price_coverage');
@@ -160,5 +163,5 @@ describe('worker processes that die or stop mid-run', () => {
     expect((await waitForRunEnd(api.knex, runId, 120_000)).status).toBe('completed');
     second.kill('SIGTERM');
     await once(second, 'exit');
-  });
+  }, RUN_TEST_TIMEOUT_MS);
 });

@@ -125,6 +125,54 @@ describe('local limiter', () => {
     expect(n).toBe(1);
   });
 
+  it('lifting a hold early lets the held calls go at once (they do not sleep out the old hold)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    limiter = createLimiter({ plan: 'paid', callsPerSecond: 1000, maxConcurrent: 4 });
+    limiter.holdFor(60_000);
+    const starts: number[] = [];
+    const t0 = Date.now();
+    const pending = limiter.schedule(async () => {
+      starts.push(Date.now() - t0);
+      return 'ok';
+    });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(starts).toHaveLength(0);
+    limiter.holdFor(0);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await pending).toBe('ok');
+    expect(starts).toHaveLength(1);
+    expect(starts[0]!).toBeLessThan(5_050);
+  });
+
+  it('shortening a hold wakes the held calls for the new end, not the old one', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    limiter = createLimiter({ plan: 'paid', callsPerSecond: 1000, maxConcurrent: 4 });
+    limiter.holdFor(60_000);
+    const starts: number[] = [];
+    const t0 = Date.now();
+    const pending = limiter.schedule(async () => {
+      starts.push(Date.now() - t0);
+      return 'ok';
+    });
+    await vi.advanceTimersByTimeAsync(1_000);
+    limiter.holdFor(2_000);
+    await vi.advanceTimersByTimeAsync(1_900);
+    expect(starts).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await pending).toBe('ok');
+    expect(starts[0]!).toBeGreaterThanOrEqual(3_000);
+    expect(starts[0]!).toBeLessThan(3_100);
+  });
+
+  it('stops waiting out a hold when the signal aborts', async () => {
+    limiter = createLimiter({ plan: 'paid', callsPerSecond: 1000, maxConcurrent: 4 });
+    limiter.holdFor(60_000);
+    const ac = new AbortController();
+    const pending = limiter.schedule(async () => 1, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 20);
+    await expect(pending).rejects.toBeInstanceOf(MarketDataAbortedError);
+  });
+
   it('stops waiting when the signal aborts', async () => {
     limiter = createLimiter({ plan: 'free', window: { calls: 1, ms: 10_000 } });
     const ac = new AbortController();
