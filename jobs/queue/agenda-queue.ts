@@ -209,6 +209,8 @@ export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<Ag
   const registry: JobRegistry = { controllers: new Set(), stopping: false };
   const processor: JobProcessor = {
     async start(handlers: JobHandlers, { sweepEveryMs }) {
+      // A processor started again after a stop (one job store, a worker restarted in the same process) runs jobs again.
+      registry.stopping = false;
       const single = { lockLifetime: opts.lockLifetimeMs, concurrency: 1, lockLimit: 1 };
       /** A job that does a run's work: its payload checked, its lock kept while it runs. */
       const defineLocked = <T>(name: string, payload: { parse(data: unknown): T }, work: (data: T, ctl: JobControl) => Promise<void>): void => {
