@@ -1,4 +1,5 @@
 import type { IsoDate } from '../../core/dates.js';
+import { RISK_SUMMARY_FIGURES, type RiskSummaryFigure } from '../../core/risk-figures.js';
 import { BaseModel, type BulkColumn, type BulkUpsertSpec, type Db } from './base.model.js';
 import { PortfolioSnapshotModel } from './portfolio-snapshot.model.js';
 
@@ -8,54 +9,7 @@ import { PortfolioSnapshotModel } from './portfolio-snapshot.model.js';
  * Every write is an upsert on the natural key, so a recomputed day replaces its rows.
  */
 
-/** The numeric figures of a summary, camelCase as computed; stored as snake_case columns. */
-export const RISK_SUMMARY_FIGURES = [
-  'volatility21d',
-  'volatility63d',
-  'volatility252d',
-  'volatilityEwma',
-  'volatilityTrend',
-  'volatilityPercentile',
-  'averageCorrelation',
-  'diversificationRatio',
-  'hhi',
-  'effectiveHoldings',
-  'top3Share',
-  'top10Share',
-  'factorVariance',
-  'idiosyncraticVariance',
-  'totalVariance',
-  'factorShare',
-  'factorRisk',
-  'idiosyncraticRisk',
-  'totalRisk',
-  'totalRiskShareOfNav',
-  'contributionMarket',
-  'contributionRates',
-  'contributionValue',
-  'contributionGrowth',
-  'contributionMomentum',
-  'contributionQuality',
-  'contributionSize',
-  'contributionLowVolatility',
-  'historicalVar95',
-  'historicalVar99',
-  'historicalEs95',
-  'historicalEs99',
-  'parametricVar95',
-  'parametricVar99',
-  'parametricEs95',
-  'parametricEs99',
-  'historicalVar95ShareOfNav',
-  'historicalVar99ShareOfNav',
-  'historicalEs95ShareOfNav',
-  'historicalEs99ShareOfNav',
-  'parametricVar95ShareOfNav',
-  'parametricVar99ShareOfNav',
-  'parametricEs95ShareOfNav',
-  'parametricEs99ShareOfNav',
-] as const;
-export type RiskSummaryFigure = (typeof RISK_SUMMARY_FIGURES)[number];
+export { RISK_SUMMARY_FIGURES, type RiskSummaryFigure };
 
 /** volatility21d → volatility_21d, top3Share → top3_share, historicalVar95 → historical_var_95. */
 export function figureColumn(key: string): string {

@@ -9,6 +9,7 @@
  * 2. `computePortfolioRisk(day, input)`: the portfolio's summary (one stored row), its sector rows
  *    and its per-scenario stress rows; `computeRiskMatrices(day, input)` the matrices of the day.
  */
+import { RISK_SUMMARY_FIGURES, type RiskSummaryFigure } from '../../../core/risk-figures.js';
 import type { IsoDate } from '../types.js';
 import { concentration } from './concentration.js';
 import { CORRELATION_WINDOW, diversificationRatio, pairwiseCorrelations, weightedAverageCorrelation, windowTail, type CorrelationMatrix } from './correlations.js';
@@ -182,46 +183,8 @@ type Cap<S extends string> = Capitalize<S>;
 export type ContributionKey = `contribution${Cap<RiskFactorKey>}`;
 
 /** The numeric figures of the daily summary (one stored column each). */
-export const SUMMARY_FIGURES = [
-  'volatility21d',
-  'volatility63d',
-  'volatility252d',
-  'volatilityEwma',
-  'volatilityTrend',
-  'volatilityPercentile',
-  'averageCorrelation',
-  'diversificationRatio',
-  'hhi',
-  'effectiveHoldings',
-  'top3Share',
-  'top10Share',
-  'factorVariance',
-  'idiosyncraticVariance',
-  'totalVariance',
-  'factorShare',
-  'factorRisk',
-  'idiosyncraticRisk',
-  'totalRisk',
-  'totalRiskShareOfNav',
-  ...RISK_FACTOR_KEYS.map((k) => `contribution${k[0]!.toUpperCase()}${k.slice(1)}` as ContributionKey),
-  'historicalVar95',
-  'historicalVar99',
-  'historicalEs95',
-  'historicalEs99',
-  'parametricVar95',
-  'parametricVar99',
-  'parametricEs95',
-  'parametricEs99',
-  'historicalVar95ShareOfNav',
-  'historicalVar99ShareOfNav',
-  'historicalEs95ShareOfNav',
-  'historicalEs99ShareOfNav',
-  'parametricVar95ShareOfNav',
-  'parametricVar99ShareOfNav',
-  'parametricEs95ShareOfNav',
-  'parametricEs99ShareOfNav',
-] as const;
-export type SummaryFigure = (typeof SUMMARY_FIGURES)[number];
+export const SUMMARY_FIGURES = RISK_SUMMARY_FIGURES;
+export type SummaryFigure = RiskSummaryFigure;
 
 /** A portfolio's risk on one day as one storable row: every figure a number or null, with the reasons for the nulls. */
 export type PortfolioRiskSummary = Record<SummaryFigure, number | null> & {

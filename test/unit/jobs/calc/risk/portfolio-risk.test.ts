@@ -374,3 +374,11 @@ describe('the day is shared by its portfolios', () => {
     expect(a.summary).toEqual(b.summary);
   });
 });
+
+describe('the summary figures', () => {
+  it('hold one contribution per risk factor, named after it, and nothing twice', () => {
+    const contributions = SUMMARY_FIGURES.filter((k) => k.startsWith('contribution'));
+    expect(contributions).toEqual(RISK_FACTORS.map((f) => `contribution${f.key[0]!.toUpperCase()}${f.key.slice(1)}`));
+    expect(new Set(SUMMARY_FIGURES).size).toBe(SUMMARY_FIGURES.length);
+  });
+});
