@@ -79,12 +79,12 @@ export class CashDividendModel extends BaseModel {
   }
 
   /** Dividends of the symbols, ascending by ex-date; every requested symbol has an entry. */
-  static async bySymbols(db: Db, symbols: readonly string[]): Promise<Map<string, DividendRecord[]>> {
+  static async bySymbols(db: Db, symbols: readonly string[], exFrom?: IsoDate): Promise<Map<string, DividendRecord[]>> {
     const out = new Map<string, DividendRecord[]>(symbols.map((s) => [s, []]));
     if (symbols.length === 0) return out;
-    const rows = (await CashDividendModel.query(db)
-      .select('symbol', 'ex_dividend_date', 'dividend_type', 'cash_amount')
-      .whereIn('symbol', symbols as string[])
+    const q = CashDividendModel.query(db).select('symbol', 'ex_dividend_date', 'dividend_type', 'cash_amount').whereIn('symbol', symbols as string[]);
+    if (exFrom !== undefined) q.where('ex_dividend_date', '>=', exFrom);
+    const rows = (await q
       .orderBy([{ column: 'symbol' }, { column: 'ex_dividend_date' }, { column: 'dividend_type' }])
       .toKnexQuery()) as { symbol: string; ex_dividend_date: IsoDate; dividend_type: DividendTypeCode; cash_amount: number }[];
     for (const r of rows) out.get(r.symbol)?.push({ symbol: r.symbol, exDate: r.ex_dividend_date, type: r.dividend_type, amount: Number(r.cash_amount) });

@@ -101,7 +101,7 @@ export async function loadAnalyticsInputs(
     SymbolModel.unavailable(db, symbols),
     FactorDefinitionModel.idsByName(db),
     known?.closes ?? BarModel.closes(db, symbols, from, target),
-    known?.actions ?? loadCorporateActions(db, symbols),
+    known?.actions ?? loadCorporateActions(db, symbols, from),
     PriceCoverageModel.windows(db, [...new Set([...symbols, ...FACTOR_PROXIES])]),
   ]);
   const betas: BetaLookup = (symbol, factor, date) => betaMap.get(symbol)?.get(`${factor}|${date}`);

@@ -144,7 +144,7 @@ async function loadInputs(db: Db, symbols: readonly string[], first: IsoDate, ta
   const from = lookback(first, RETURN_HISTORY_DAYS + 30);
   // One after the other: `db` may be a transaction, whose single connection runs one query at a time.
   const closes = await BarModel.closes(db, all, from, target);
-  const actions = await loadCorporateActions(db, all);
+  const actions = await loadCorporateActions(db, all, from);
   const betas = await SymbolFactorExposureModel.betasOf(db, symbols, first, target);
   const profiles = await SymbolProfileModel.bySymbols(db, symbols);
   const returns = new Map<string, ReturnSeries>();
