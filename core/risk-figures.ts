@@ -50,3 +50,24 @@ export const RISK_SUMMARY_FIGURES = [
   'parametricEs99ShareOfNav',
 ] as const;
 export type RiskSummaryFigure = (typeof RISK_SUMMARY_FIGURES)[number];
+
+/** The counts and sizes a daily risk summary carries beside its figures. */
+export type RiskSummaryCounts = {
+  nav: number;
+  /** G = Σ|MV_i| over priced holdings (PRIVATE included). */
+  grossValue: number;
+  /** Priced holdings (after merging by symbol), of which PUBLIC and PRIVATE; unpriced symbols. */
+  holdings: number;
+  publicHoldings: number;
+  privateHoldings: number;
+  unpricedHoldings: number;
+  /** Pairs of holdings with a correlation. */
+  correlationPairs: number;
+  /** Days in the diversification ratio's and the historical VaR's samples. */
+  diversificationDays: number;
+  varDays: number;
+  /** The factor covariance: days used, rank (null when unavailable), whether it was repaired. */
+  covarianceObservations: number;
+  covarianceRank: number | null;
+  covarianceRepaired: boolean;
+};

@@ -1,5 +1,5 @@
 import type { IsoDate } from '../../core/dates.js';
-import { RISK_SUMMARY_FIGURES, type RiskSummaryFigure } from '../../core/risk-figures.js';
+import { RISK_SUMMARY_FIGURES, type RiskSummaryCounts, type RiskSummaryFigure } from '../../core/risk-figures.js';
 import { BaseModel, type BulkColumn, type BulkUpsertSpec, type Db } from './base.model.js';
 import { PortfolioSnapshotModel } from './portfolio-snapshot.model.js';
 
@@ -34,26 +34,15 @@ export interface StoredRiskNote {
 }
 
 /** One portfolio-day's summary as stored and read back. */
-export type RiskSummaryRecord = Record<RiskSummaryFigure, number | null> & {
-  portfolioId: string;
-  date: IsoDate;
-  nav: number;
-  grossValue: number;
-  holdings: number;
-  publicHoldings: number;
-  privateHoldings: number;
-  unpricedHoldings: number;
-  correlationPairs: number;
-  diversificationDays: number;
-  varDays: number;
-  covarianceObservations: number;
-  covarianceRank: number | null;
-  covarianceRepaired: boolean;
-  /** Dollar exposure per risk factor. */
-  factorExposures: Record<string, number>;
-  notes: StoredRiskNote[];
-  unavailable: Partial<Record<string, StoredUnavailable>>;
-};
+export type RiskSummaryRecord = Record<RiskSummaryFigure, number | null> &
+  RiskSummaryCounts & {
+    portfolioId: string;
+    date: IsoDate;
+    /** Dollar exposure per risk factor. */
+    factorExposures: Record<string, number>;
+    notes: StoredRiskNote[];
+    unavailable: Partial<Record<string, StoredUnavailable>>;
+  };
 
 export type RiskSummaryWrite = RiskSummaryRecord & { runId: string | null };
 

@@ -9,7 +9,7 @@
  * 2. `computePortfolioRisk(day, input)`: the portfolio's summary (one stored row), its sector rows
  *    and its per-scenario stress rows; `computeRiskMatrices(day, input)` the matrices of the day.
  */
-import { RISK_SUMMARY_FIGURES, type RiskSummaryFigure } from '../../../core/risk-figures.js';
+import { RISK_SUMMARY_FIGURES, type RiskSummaryCounts, type RiskSummaryFigure } from '../../../core/risk-figures.js';
 import type { IsoDate } from '../types.js';
 import { concentration } from './concentration.js';
 import { CORRELATION_WINDOW, diversificationRatio, pairwiseCorrelations, weightedAverageCorrelation, windowTail, type CorrelationMatrix } from './correlations.js';
@@ -187,30 +187,14 @@ export const SUMMARY_FIGURES = RISK_SUMMARY_FIGURES;
 export type SummaryFigure = RiskSummaryFigure;
 
 /** A portfolio's risk on one day as one storable row: every figure a number or null, with the reasons for the nulls. */
-export type PortfolioRiskSummary = Record<SummaryFigure, number | null> & {
-  date: IsoDate;
-  nav: number;
-  /** G = Σ|MV_i| over priced holdings (PRIVATE included). */
-  grossValue: number;
-  /** Priced holdings (after merging by symbol), of which PUBLIC and PRIVATE; unpriced symbols. */
-  holdings: number;
-  publicHoldings: number;
-  privateHoldings: number;
-  unpricedHoldings: number;
-  /** Pairs of holdings with a correlation. */
-  correlationPairs: number;
-  /** Days in the diversification ratio's and the historical VaR's samples. */
-  diversificationDays: number;
-  varDays: number;
-  /** The factor covariance: days used, rank (null when unavailable), whether it was repaired. */
-  covarianceObservations: number;
-  covarianceRank: number | null;
-  covarianceRepaired: boolean;
-  /** Holdings left out of figures or assumptions made, per symbol. */
-  notes: RiskNote[];
-  /** For every null figure: why. */
-  unavailable: Partial<Record<SummaryFigure, Unavailable>>;
-};
+export type PortfolioRiskSummary = Record<SummaryFigure, number | null> &
+  RiskSummaryCounts & {
+    date: IsoDate;
+    /** Holdings left out of figures or assumptions made, per symbol. */
+    notes: RiskNote[];
+    /** For every null figure: why. */
+    unavailable: Partial<Record<SummaryFigure, Unavailable>>;
+  };
 
 type SectorShare = 'netShareOfNav' | 'grossShareOfNav';
 /** A SectorExposure as a storable row. */
