@@ -57,6 +57,16 @@ function toPgValue(value: unknown, type: PgType): unknown {
  * sets the type parsers). Every method takes the connection or transaction to work in: there is no
  * global binding, so several databases can be used side by side in one process.
  */
+/**
+ * The unique constraint a failed insert or update ran into (PostgreSQL 23505), or undefined for any
+ * other error. Reads the driver's error through Objection's wrapper.
+ */
+export function uniqueViolationOf(err: unknown): string | undefined {
+  const e = err as { nativeError?: { code?: string; constraint?: string }; code?: string; constraint?: string };
+  const native = e.nativeError ?? e;
+  return native.code === '23505' ? native.constraint : undefined;
+}
+
 export class BaseModel extends Model {
   /**
    * Inserts or updates rows of this model's table on their natural key with one `INSERT … SELECT

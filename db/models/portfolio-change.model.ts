@@ -1,5 +1,5 @@
 import type { IsoDate } from '../../core/dates.js';
-import { BaseModel, type Db } from './base.model.js';
+import { BaseModel, uniqueViolationOf, type Db } from './base.model.js';
 
 export type ChangeKind = 'trade' | 'cash_flow' | 'position_update' | 'position_delete' | 'rename' | 'delete' | 'import_trades';
 
@@ -54,9 +54,7 @@ export class PortfolioChangeModel extends BaseModel {
       );
       return (m as PortfolioChangeModel).id;
     } catch (err) {
-      const e = err as { nativeError?: { code?: string; constraint?: string }; code?: string; constraint?: string };
-      const native = e.nativeError ?? e;
-      if (native.code === '23505' && native.constraint === 'portfolio_changes_key') return null;
+      if (uniqueViolationOf(err) === 'portfolio_changes_key') return null;
       throw err;
     }
   }

@@ -1,6 +1,6 @@
 import { raw, type RelationMappings } from 'objection';
 import type { IsoDate } from '../../core/dates.js';
-import { BaseModel, type Db } from './base.model.js';
+import { BaseModel, uniqueViolationOf, type Db } from './base.model.js';
 import { PortfolioFactorExposureModel } from './portfolio-factor-exposure.model.js';
 import { PortfolioSnapshotModel } from './portfolio-snapshot.model.js';
 import { PositionModel } from './position.model.js';
@@ -106,10 +106,9 @@ export class PortfolioModel extends BaseModel {
       );
       return { id: (m as PortfolioModel).id };
     } catch (err) {
-      const e = err as { nativeError?: { code?: string; constraint?: string }; code?: string; constraint?: string };
-      const native = e.nativeError ?? e;
-      if (native.code === '23505' && native.constraint === 'portfolios_user_name_key') return { conflict: 'name' };
-      if (native.code === '23505' && native.constraint === 'portfolios_user_idempotency_key') return { conflict: 'idempotency_key' };
+      const constraint = uniqueViolationOf(err);
+      if (constraint === 'portfolios_user_name_key') return { conflict: 'name' };
+      if (constraint === 'portfolios_user_idempotency_key') return { conflict: 'idempotency_key' };
       throw err;
     }
   }
@@ -233,9 +232,7 @@ export class PortfolioModel extends BaseModel {
       await trx.transaction(async (sp) => PortfolioModel.query(sp).patch({ name, updated_at: raw('now()') } as unknown as Partial<PortfolioModel>).where({ id: portfolioId }));
       return 'ok';
     } catch (err) {
-      const e = err as { nativeError?: { code?: string; constraint?: string }; code?: string; constraint?: string };
-      const native = e.nativeError ?? e;
-      if (native.code === '23505' && native.constraint === 'portfolios_user_name_key') return 'name';
+      if (uniqueViolationOf(err) === 'portfolios_user_name_key') return 'name';
       throw err;
     }
   }
