@@ -44,24 +44,7 @@ interface Figures {
 async function runOnce(container: Container, label: string, request: Parameters<Container['runControl']['requestRun']>[0]): Promise<Figures> {
   const t0 = performance.now();
   const { runId } = await container.runControl.requestRun(request);
-  const end = await waitForRunEnd(container.knex, runId, 3_600_000);
-  const wallMs = performance.now() - t0;
-  const s = await container.runControl.getRunStatus({ runId });
-  return {
-    label,
-    wallMs,
-    vendorCalls: s?.counters.vendorCalls ?? 0,
-    snapshots: s?.counters.snapshotsWritten ?? 0,
-    positionExposures: s?.counters.positionExposureRows ?? 0,
-    symbolFactorRows: s?.counters.symbolFactorRows ?? 0,
-    status: end.status,
-    riskDays: s?.counters.riskDays ?? 0,
-    riskRows: s?.counters.riskRows ?? 0,
-    riskMs: s?.counters.riskMs ?? 0,
-    phases: (['market_data', 'symbol_factors', 'symbol_metrics', 'portfolio_analytics'] as const)
-      .map((p) => ((s?.phases[p]?.durationMs ?? 0) / 1000).toFixed(1))
-      .join(' / '),
-  };
+  return figuresOf(container, label, runId, t0);
 }
 
 /** A change through the lifecycle service, then its settings run to the end. */
@@ -69,6 +52,11 @@ async function changeOnce(container: Container, label: string, change: () => Pro
   const t0 = performance.now();
   const { runId } = await change();
   if (!runId) throw new Error(`${label}: no run was requested`);
+  return figuresOf(container, label, runId, t0);
+}
+
+/** Waits for the run to end and reads its figures; wall time counts from `t0`, when it was asked for. */
+async function figuresOf(container: Container, label: string, runId: string, t0: number): Promise<Figures> {
   const end = await waitForRunEnd(container.knex, runId, 3_600_000);
   const wallMs = performance.now() - t0;
   const s = await container.runControl.getRunStatus({ runId });
