@@ -10,6 +10,7 @@ import { WorkerHeartbeatModel, type LiveWorker } from '../db/models/worker-heart
 import { loadConfig } from './config.js';
 import { createContainer, type Container } from './container.js';
 import { logStartupFailure } from './logger.js';
+import { sendMetrics } from './metrics.js';
 import { createCors } from './cors.js';
 import { ValidationError } from './services/errors.js';
 import { createContextFactory, requestIdOf, type ApiServices } from './trpc/context.js';
@@ -172,16 +173,7 @@ export async function createApiServer(container: Container, opts: ApiServerOptio
       return;
     }
     if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
-      metrics
-        .render()
-        .then(({ contentType, body }) => {
-          res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
-          res.end(body);
-        })
-        .catch((err: unknown) => {
-          log.error({ err }, 'rendering metrics failed');
-          if (!res.headersSent) sendJson(res, 500, { error: 'metrics unavailable' });
-        });
+      sendMetrics(metrics, res, log, () => sendJson(res, 500, { error: 'metrics unavailable' }));
       return;
     }
     if (path.startsWith('/trpc/')) {

@@ -7,7 +7,7 @@
  * durations where a run is ended (the pipeline's observer), limiter waits in the limiter. Read at
  * scrape time: vendor call totals from the limiter, queue depth from the run table, database pool use.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RunObserver } from '../core/observer.js';
@@ -162,22 +162,32 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
+/**
+ * Answers a scrape with the registry's text; when rendering fails, logs it and, if nothing was sent
+ * yet, lets `fail` answer in the server's own error format.
+ */
+export function sendMetrics(metrics: Metrics, res: ServerResponse, logger: Logger, fail: () => void): void {
+  metrics
+    .render()
+    .then(({ contentType, body }) => {
+      res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+      res.end(body);
+    })
+    .catch((err: unknown) => {
+      logger.error({ err }, 'rendering metrics failed');
+      if (!res.headersSent) fail();
+    });
+}
+
 /** A worker's metrics endpoint: GET /metrics (and /healthz), nothing else. */
 export async function startMetricsServer(metrics: Metrics, opts: { port: number; host: string; logger: Logger }): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/metrics') {
-      metrics
-        .render()
-        .then(({ contentType, body }) => {
-          res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
-          res.end(body);
-        })
-        .catch((err: unknown) => {
-          opts.logger.error({ err }, 'rendering metrics failed');
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end('metrics unavailable\n');
-        });
+      sendMetrics(metrics, res, opts.logger, () => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('metrics unavailable\n');
+      });
       return;
     }
     if (req.method === 'GET' && path === '/healthz') {
