@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACTORS } from '../../../../jobs/calc/factors.js';
+import { arrayLiteral } from '../../../../db/models/base.model.js';
 import { FactorDefinitionModel } from '../../../../db/models/factor-definition.model.js';
 import { PortfolioFactorExposureModel } from '../../../../db/models/portfolio-factor-exposure.model.js';
 import { PortfolioSnapshotModel } from '../../../../db/models/portfolio-snapshot.model.js';
@@ -113,6 +114,29 @@ describe('models', () => {
     expect(await PortfolioSnapshotModel.coverage(db.knex, [{ id: portfolioId, inception: '2024-02-01' }])).toEqual(
       new Map([[portfolioId, { completeCount: 2, lastComplete: '2024-02-02' }]]),
     );
+  });
+
+  it('bulk arrays reach PostgreSQL value for value: quotes, backslashes, braces, a text NULL, numbers in exponent form, JSON', async () => {
+    const texts = ['plain', 'with "quotes"', 'back\\slash', '{braces},comma', 'NULL', '', ' spaced ', 'ünïcode ✓', null];
+    const numbers = [1.5, -0.25, 1e-7, 1e21, 0, -3, 123456789.123456, null];
+    const json = [{ code: 'x', message: 'a "quoted" \\ message' }, ['a', 1, null], 'text', 42, null];
+    const { rows: t } = (await db.knex.raw('SELECT unnest(?::text[]) AS v', [arrayLiteral(texts, 'text')])) as { rows: { v: string | null }[] };
+    expect(t.map((r) => r.v)).toEqual(texts);
+    const { rows: n } = (await db.knex.raw('SELECT unnest(?::float8[]) AS v', [arrayLiteral(numbers, 'float8')])) as { rows: { v: number | null }[] };
+    expect(n.map((r) => r.v)).toEqual(numbers);
+    const { rows: m } = (await db.knex.raw('SELECT unnest(?::numeric[])::text AS v', [arrayLiteral([1e-7, 2.5, null], 'numeric')])) as { rows: { v: string | null }[] };
+    expect(m.map((r) => (r.v === null ? null : Number(r.v)))).toEqual([1e-7, 2.5, null]);
+    const { rows: j } = (await db.knex.raw('SELECT unnest(?::jsonb[]) AS v', [arrayLiteral(json, 'jsonb')])) as { rows: { v: unknown }[] };
+    expect(j.map((r) => r.v)).toEqual(json);
+    const { rows: b } = (await db.knex.raw('SELECT unnest(?::bool[]) AS v, unnest(?::date[])::text AS d', [arrayLiteral([true, false, null], 'bool'), arrayLiteral(['2024-02-01', null, '2024-02-29'], 'date')])) as {
+      rows: { v: boolean | null; d: string | null }[];
+    };
+    expect(b).toEqual([
+      { v: true, d: '2024-02-01' },
+      { v: false, d: null },
+      { v: null, d: '2024-02-29' },
+    ]);
+    expect(() => arrayLiteral([Number.NaN], 'numeric')).toThrow(/non-finite/);
   });
 
   it('reads exposures of a date through the factor and position relations, in display order', async () => {
