@@ -1,5 +1,6 @@
 import type { RelationMappings } from 'objection';
 import type { IsoDate } from '../../core/dates.js';
+import type { Knex } from '../knex.js';
 import { BaseModel, type BulkUpsertSpec, type Db } from './base.model.js';
 import { SymbolModel } from './symbol.model.js';
 
@@ -62,18 +63,27 @@ export class BarModel extends BaseModel {
 
   /**
    * Per symbol, the given trading days that have no cached bar; symbols lacking nothing are absent.
-   * Computed in SQL so that a nightly run over a large universe reads only what is missing.
+   * Computed in SQL so that a nightly run over a large universe reads only what is missing. With
+   * `outside`, a symbol's days inside its window there are not looked at (the vendor was already
+   * asked for them): a nightly run then probes only its new days, not the whole price window.
    */
-  static async uncachedDays(db: Db, symbols: readonly string[], days: readonly IsoDate[]): Promise<Map<string, IsoDate[]>> {
+  static async uncachedDays(
+    db: Db,
+    symbols: readonly string[],
+    days: readonly IsoDate[],
+    outside?: ReadonlyMap<string, { from: IsoDate; to: IsoDate }>,
+  ): Promise<Map<string, IsoDate[]>> {
     const out = new Map<string, IsoDate[]>();
     if (symbols.length === 0 || days.length === 0) return out;
+    const windows = symbols.map((s) => outside?.get(s));
     const result = (await db.raw(
       `SELECT s.symbol, d.date
-         FROM unnest(?::text[]) AS s(symbol)
+         FROM unnest(?::text[], ?::date[], ?::date[]) AS s(symbol, skip_from, skip_to)
          CROSS JOIN unnest(?::date[]) AS d(date)
-        WHERE NOT EXISTS (SELECT 1 FROM market_data_cache c WHERE c.symbol = s.symbol AND c.date = d.date)
+        WHERE (s.skip_from IS NULL OR d.date < s.skip_from OR d.date > s.skip_to)
+          AND NOT EXISTS (SELECT 1 FROM market_data_cache c WHERE c.symbol = s.symbol AND c.date = d.date)
         ORDER BY s.symbol, d.date`,
-      [symbols as string[], days as string[]],
+      [symbols as string[], windows.map((w) => w?.from ?? null), windows.map((w) => w?.to ?? null), days as string[]] as unknown as Knex.RawBinding[],
     )) as { rows: { symbol: string; date: string }[] };
     for (const r of result.rows) {
       const list = out.get(r.symbol);

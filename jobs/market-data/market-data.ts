@@ -95,7 +95,10 @@ function normaliseSymbols(symbols: readonly string[]): string[] {
 
 /** What the cache and the universe say about the symbols in scope, read once per call. */
 interface CacheState {
-  /** Per symbol, the window's trading days without a cached bar. */
+  /**
+   * Per symbol, the window's trading days outside its coverage without a cached bar (inside the
+   * coverage the vendor was already asked: a day without a bar there is a halt or a hole it has).
+   */
   uncached: Map<string, IsoDate[]>;
   /** Per symbol, the span the vendor was already asked for. */
   coverage: Map<string, CoverageWindow>;
@@ -192,11 +195,8 @@ class BarFetch {
   /** Step 1: per symbol, the uncached days, the coverage window and the price status. */
   async readCache(): Promise<CacheState> {
     const { db } = this.deps;
-    const [uncached, coverage, info] = await Promise.all([
-      BarModel.uncachedDays(db, this.symbols, this.days),
-      PriceCoverageModel.windows(db, this.symbols),
-      SymbolModel.priceInfo(db, this.symbols),
-    ]);
+    const [coverage, info] = await Promise.all([PriceCoverageModel.windows(db, this.symbols), SymbolModel.priceInfo(db, this.symbols)]);
+    const uncached = await BarModel.uncachedDays(db, this.symbols, this.days, coverage);
     return { uncached, coverage, info };
   }
 
@@ -411,8 +411,10 @@ class BarFetch {
     await pool(calls, this.deps.concurrency, () => this.stopped(), async (call) => {
       try {
         const res = await this.deps.client.getDailyRange(call.symbol, call.from, call.to, { signal: this.controller.signal, stats: this.stats });
-        const uncachedSet = new Set(cache.uncached.get(call.symbol) ?? []);
         const inRange = res.bars.filter((b) => b.date >= call.from && b.date <= call.to);
+        // The window's days of this range without a cached bar, coverage or not: only those are written.
+        const asked = this.days.filter((d) => d >= call.from && d <= call.to);
+        const uncachedSet = new Set((await BarModel.uncachedDays(this.deps.db, [call.symbol], asked)).get(call.symbol) ?? []);
         const rows = this.toRows(
           call.symbol,
           inRange.filter((b) => !windowDays.has(b.date) || uncachedSet.has(b.date)),
