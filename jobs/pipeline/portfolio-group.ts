@@ -73,9 +73,10 @@ export interface KnownInputs {
  * move is booked against it when trading resumes.
  */
 async function withPriorCloses(db: Db, closes: Closes, symbols: readonly string[], from: IsoDate): Promise<Closes> {
+  // A close on `from` itself values every day after it: only series starting later lack one.
   const lacking = symbols.filter((s) => {
     const first = closes.get(s)?.[0];
-    return first === undefined || first.date >= from;
+    return first === undefined || first.date > from;
   });
   if (lacking.length === 0) return closes;
   const prior = await BarModel.lastClosesBefore(db, lacking, from);

@@ -47,8 +47,8 @@ describe('the inputs of a chunk of portfolios', () => {
     const inputs = await loadAnalyticsInputs(db.knex, [plan], TARGET, undefined, new Set());
     expect(inputs.closes.get('HALT')).toEqual([{ date: addTradingDays(TARGET, -22), close: 42 }]);
     const live = inputs.closes.get('LIVE')!;
-    // The window (from six trading days before the first date) plus the close before it.
-    expect(live[0]!.date).toBe(addTradingDays(FIRST, -7));
+    // The window (from six trading days before the first date) opens with a close: nothing older is read.
+    expect(live[0]!.date).toBe(addTradingDays(FIRST, -6));
     expect(live.at(-1)!.date).toBe(TARGET);
   });
 });
