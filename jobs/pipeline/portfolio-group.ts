@@ -24,6 +24,7 @@ import { STALE_PRICE_TRADING_DAYS } from '../calc/returns.js';
 import { addTradingDays, nextTradingDay, tradingDayOnOrAfter, tradingDaysBetween } from '../calc/trading-calendar.js';
 import { isInterruption } from '../queue/job-queue.js';
 import { firstDateOf, planPortfolios, type PortfolioPlan } from './plan-run.js';
+import { closesFrom, type RunPrices } from './run-memory.js';
 import { watermarks } from './watermark.js';
 
 /** Portfolios per transaction: a few set-based statements serve the whole group. */
@@ -61,12 +62,6 @@ export interface AnalyticsInputs {
   factorIds: Map<string, number>;
 }
 
-/** What the run already holds in memory, reused instead of read again. */
-export interface KnownInputs {
-  closes: Closes;
-  actions: Map<string, CorporateActions>;
-}
-
 /**
  * Adds to each series the symbol's last close before `from` when the series holds none before it: a
  * position halted (or without vendor bars) since before the window is valued at that close, and the
@@ -86,23 +81,24 @@ async function withPriorCloses(db: Db, closes: Closes, symbols: readonly string[
   return out;
 }
 
-/** Reads the inputs of a set of portfolios, reusing the run's closes and corporate actions when it has them. */
+/** Reads the inputs of a set of portfolios, taking closes and corporate actions from the run's prices when it holds them. */
 export async function loadAnalyticsInputs(
   db: Db,
   portfolios: readonly PortfolioPlan[],
   target: IsoDate,
-  known: KnownInputs | undefined,
+  prices: RunPrices | undefined,
   failedSymbols: ReadonlySet<string>,
 ): Promise<AnalyticsInputs> {
   const symbols = [...new Set(portfolios.flatMap((p) => p.positions.map((x) => x.symbol)))].sort();
   const first = portfolios.reduce<IsoDate>((m, p) => (p.firstDate < m ? p.firstDate : m), target);
   const from = addTradingDays(first, -(STALE_PRICE_TRADING_DAYS + 1));
+  const held = prices !== undefined && symbols.every((s) => prices.symbols.has(s));
   const [betaMap, unavailable, ids, loaded, actions, coverage] = await Promise.all([
     SymbolFactorExposureModel.betasOf(db, symbols, first, target),
     SymbolModel.unavailable(db, symbols),
     FactorDefinitionModel.idsByName(db),
-    known?.closes ?? BarModel.closes(db, symbols, from, target),
-    known?.actions ?? loadCorporateActions(db, symbols, from),
+    closesFrom(db, prices, symbols, from, target),
+    held ? prices.actions : loadCorporateActions(db, symbols, from),
     PriceCoverageModel.windows(db, [...new Set([...symbols, ...FACTOR_PROXIES])]),
   ]);
   const betas: BetaLookup = (symbol, factor, date) => betaMap.get(symbol)?.get(`${factor}|${date}`);

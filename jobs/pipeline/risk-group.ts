@@ -6,7 +6,6 @@
  */
 import type { IsoDate } from '../../core/dates.js';
 import type { PortfolioFailure } from '../../core/runs.js';
-import { BarModel } from '../../db/models/bar.model.js';
 import type { Db } from '../../db/models/base.model.js';
 import {
   CorrelationCalculationModel,
@@ -48,6 +47,7 @@ import {
 import { addTradingDays, countTradingDays, CALENDAR_MIN_DATE, tradingDaysBetween } from '../calc/trading-calendar.js';
 import type { Bar } from '../calc/types.js';
 import { loadCorporateActions } from '../market-data/corporate-actions.js';
+import { closesFrom, type RunPrices } from './run-memory.js';
 
 /** Portfolios per risk transaction. */
 export const RISK_GROUP_SIZE = 25;
@@ -134,17 +134,21 @@ export interface SharedRiskInputs {
   data: GroupInputs;
 }
 
-/** Reads the inputs of the symbols for risk days from `first` to `target`, for several groups to share. */
-export async function loadSharedRiskInputs(db: Db, symbols: readonly string[], first: IsoDate, target: IsoDate): Promise<SharedRiskInputs> {
-  return { symbols: new Set(symbols), first, target, data: await loadInputs(db, symbols, first, target) };
+/**
+ * Reads the inputs of the symbols for risk days from `first` to `target`, for several groups to
+ * share; closes and corporate actions the run already holds (`prices`) are taken from there.
+ */
+export async function loadSharedRiskInputs(db: Db, symbols: readonly string[], first: IsoDate, target: IsoDate, prices?: RunPrices): Promise<SharedRiskInputs> {
+  return { symbols: new Set(symbols), first, target, data: await loadInputs(db, symbols, first, target, prices) };
 }
 
-async function loadInputs(db: Db, symbols: readonly string[], first: IsoDate, target: IsoDate): Promise<GroupInputs> {
+async function loadInputs(db: Db, symbols: readonly string[], first: IsoDate, target: IsoDate, prices?: RunPrices): Promise<GroupInputs> {
   const all = [...new Set([...symbols, ...FACTOR_PROXIES])].sort();
   const from = lookback(first, RETURN_HISTORY_DAYS + 30);
+  const held = prices !== undefined && all.every((s) => prices.symbols.has(s));
   // One after the other: `db` may be a transaction, whose single connection runs one query at a time.
-  const closes = await BarModel.closes(db, all, from, target);
-  const actions = await loadCorporateActions(db, all, from);
+  const closes = await closesFrom(db, prices, all, from, target);
+  const actions = held ? prices.actions : await loadCorporateActions(db, all, from);
   const betas = await SymbolFactorExposureModel.betasOf(db, symbols, first, target);
   const profiles = await SymbolProfileModel.bySymbols(db, symbols);
   const returns = new Map<string, ReturnSeries>();

@@ -13,7 +13,8 @@ import { checkpoint, isInterruption, type JobControl } from '../../queue/job-que
 import { enqueueChunkJob } from '../../run-jobs.js';
 import type { PipelineDeps } from '../deps.js';
 import { planPortfolios, type PortfolioPlan } from '../plan-run.js';
-import { analyseGroupOrEach, GROUP_SIZE, loadAnalyticsInputs, type GroupResult, type KnownInputs } from '../portfolio-group.js';
+import { analyseGroupOrEach, GROUP_SIZE, loadAnalyticsInputs, type GroupResult } from '../portfolio-group.js';
+import { forgetRun, runMemory, type RunPrices } from '../run-memory.js';
 import type { Phase, RunContext } from '../run-context.js';
 import { RunRecorder } from '../run-recorder.js';
 import { workRiskChunk } from './risk.phase.js';
@@ -60,9 +61,10 @@ function addGroup(progress: ChunkProgress, r: GroupResult): void {
 /**
  * The one loop of the portfolio phase: a chunk's portfolios that are not done yet, in groups of
  * GROUP_SIZE per transaction. Portfolios another run completed meanwhile drop out when planned.
- * `known` carries the run's own plan and closes when the run's job works its single chunk.
+ * `known` carries the run's own plan when the run's job works its single chunk; the run's prices
+ * come from this process's memory of the run when it planned it.
  */
-async function workChunk(deps: PipelineDeps, run: RunRecord, chunk: ChunkRecord, ctl: JobControl, known?: { plans: PortfolioPlan[]; inputs: KnownInputs; failedSymbols: ReadonlySet<string> }): Promise<void> {
+async function workChunk(deps: PipelineDeps, run: RunRecord, chunk: ChunkRecord, ctl: JobControl, known?: { plans: PortfolioPlan[]; failedSymbols: ReadonlySet<string> }): Promise<void> {
   const target = run.requested_to ?? targetDate(deps.clock(), deps.closeCutoff);
   const progress: ChunkProgress = {
     portfoliosDone: chunk.portfolios_done,
@@ -77,7 +79,7 @@ async function workChunk(deps: PipelineDeps, run: RunRecord, chunk: ChunkRecord,
       known?.plans ??
       (remaining.length === 0 ? [] : (await planPortfolios(deps.knex, { portfolioId: null, target, from: run.requested_from, force: run.force }, remaining)).portfolios);
     const failedSymbols = known?.failedSymbols ?? new Set(run.progress.failedSymbols ?? []);
-    const inputs = await loadAnalyticsInputs(deps.knex, plans, target, known?.inputs, failedSymbols);
+    const inputs = await loadAnalyticsInputs(deps.knex, plans, target, runMemory(run.id, target).prices, failedSymbols);
     const byId = new Map(plans.map((p) => [p.id, p]));
     for (let i = 0; i < remaining.length; i += GROUP_SIZE) {
       checkpoint(ctl.signal);
@@ -143,6 +145,7 @@ async function finishRunIfChunksDone(deps: PipelineDeps, runId: string): Promise
   const failedSymbols = row.progress.failedSymbols ?? [];
   const partial = failed.length > 0 || failedSymbols.length > 0;
   await rec.finish(partial ? 'partial' : 'completed', partial ? failureSummary(failedSymbols, failed) : null);
+  forgetRun(runId);
 }
 
 /** A chunk job: works its chunk, then finishes the run if no chunk is left open. */
@@ -200,9 +203,14 @@ export const portfolioAnalyticsPhase: Phase = {
 export async function dispatchPortfolioChunks(ctx: RunContext): Promise<void> {
   const { deps, rec, plan, run } = ctx;
   const chunks = chunksOf(chunkPortfolios(ctx), deps.chunkSize);
+  // The chunk jobs this process takes reuse the prices the symbol phases read (a run with only risk days read none).
+  if (plan.symbols.length > 0) {
+    const prices: RunPrices = { symbols: new Set(plan.symbols), from: plan.fetchFrom, closes: ctx.closes, actions: ctx.actions };
+    runMemory(run.id, plan.target).prices = prices;
+  }
   if (chunks.length === 1) {
     const chunk = await RunChunkModel.markRunning(deps.knex, run.id, 0);
-    if (chunk) await workChunk(deps, run, chunk, ctx.ctl, { plans: plan.portfolios, inputs: { closes: ctx.closes, actions: ctx.actions }, failedSymbols: ctx.failedSymbols });
+    if (chunk) await workChunk(deps, run, chunk, ctx.ctl, { plans: plan.portfolios, failedSymbols: ctx.failedSymbols });
     await finishRunIfChunksDone(deps, run.id);
     return;
   }

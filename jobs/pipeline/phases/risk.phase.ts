@@ -14,7 +14,8 @@ import { PortfolioModel } from '../../../db/models/portfolio.model.js';
 import { checkpoint, type JobControl } from '../../queue/job-queue.js';
 import { PositionModel } from '../../../db/models/position.model.js';
 import { RunChunkModel } from '../../../db/models/run-chunk.model.js';
-import { computeRiskGroup, loadSharedRiskInputs, RISK_GROUP_SIZE, type RiskDayCache, type RiskGroupResult, type SharedRiskInputs } from '../risk-group.js';
+import { computeRiskGroup, loadSharedRiskInputs, RISK_GROUP_SIZE, type RiskGroupResult, type SharedRiskInputs } from '../risk-group.js';
+import { runMemory, type RunMemory } from '../run-memory.js';
 import type { Phase } from '../run-context.js';
 
 /** Portfolios in scope (all live ones, or one) with risk days missing up to `target`, and how many days each. */
@@ -22,18 +23,6 @@ export async function riskBacklog(db: Db, portfolioId: string | null, target: Is
   const scoped = await PortfolioModel.inScope(db, portfolioId);
   const backlog = await PortfolioRiskSummaryModel.backlog(db, scoped, target);
   return new Map([...backlog].map(([id, dates]) => [id, dates.length]));
-}
-
-/**
- * What the chunks of one run share in this process: the inputs read (prices do not change once the
- * run's market-data phase is done) and the day models with their per-symbol figures. One run at a
- * time is kept; a chunk of another run replaces it.
- */
-let runShared: { runId: string; target: IsoDate; inputs: SharedRiskInputs | undefined; days: RiskDayCache } | undefined;
-
-function sharedOf(runId: string, target: IsoDate): NonNullable<typeof runShared> {
-  if (runShared?.runId !== runId || runShared.target !== target) runShared = { runId, target, inputs: undefined, days: new Map() };
-  return runShared;
 }
 
 /**
@@ -48,8 +37,8 @@ export async function workRiskChunk(
   ctl: JobControl,
   onGroup: (r: RiskGroupResult, ms: number) => Promise<void>,
 ): Promise<void> {
-  const run = sharedOf(runId, target);
-  const cache = run.days;
+  const run = runMemory(runId, target) as RunMemory<SharedRiskInputs>;
+  const cache = run.riskDays;
   // The chunk's backlog decides which portfolios have work; the inputs all of them need are read
   // once (each group re-checks its watermarks under its locks and reads its own when not covered).
   const backlog = await PortfolioRiskSummaryModel.backlog(db, await PortfolioModel.inScope(db, null, portfolioIds), target);
@@ -58,7 +47,7 @@ export async function workRiskChunk(
   const positions = await PositionModel.liveOf(db, todo);
   const symbols = [...new Set([...positions.values()].flat().map((p) => p.symbol))].sort();
   const first = todo.reduce<IsoDate>((m, id) => (backlog.get(id)![0]! < m ? backlog.get(id)![0]! : m), target);
-  const known = run.inputs;
+  const known = run.riskInputs;
   const covered = known !== undefined && known.first <= first && symbols.every((s) => known.symbols.has(s));
   let shared: SharedRiskInputs;
   if (covered) shared = known;
@@ -67,9 +56,9 @@ export async function workRiskChunk(
     const runIds = (await RunChunkModel.ofRun(db, runId)).flatMap((c) => c.portfolio_ids);
     const runSymbols = [...(await PositionModel.liveOf(db, runIds)).values()].flat().map((p) => p.symbol);
     const all = [...new Set([...symbols, ...runSymbols, ...(known?.symbols ?? [])])].sort();
-    shared = await loadSharedRiskInputs(db, all, known && known.first < first ? known.first : first, target);
+    shared = await loadSharedRiskInputs(db, all, known && known.first < first ? known.first : first, target, run.prices);
   }
-  run.inputs = shared;
+  run.riskInputs = shared;
   for (let i = 0; i < todo.length; i += RISK_GROUP_SIZE) {
     checkpoint(ctl.signal);
     const ids = todo.slice(i, i + RISK_GROUP_SIZE);
