@@ -44,6 +44,22 @@ describe('a run over 200 portfolios fans out to chunk jobs', () => {
     await sim.close();
   });
 
+  it('a lone worker with one job slot claims each next chunk as the last one ends, not at its next poll', async () => {
+    // Polling every 10 minutes: the run and its first chunk are claimed on their enqueue notices, every
+    // later chunk only because the end of the one before announces the free slot.
+    const stack = await startTestStack({ simInstance: sim, env: { CHUNK_SIZE: '50', WORKER_CONCURRENCY: '1', PROCESS_EVERY_MS: '600000' } });
+    try {
+      await seedMany(stack.container.knex);
+      const r = await stack.container.runControl.requestRun({ scope: 'all', source: 'cron' });
+      const end = await waitForRunEnd(stack.container.knex, r.runId, 120_000);
+      expect(end.status, end.error_summary ?? '').toBe('completed');
+      const chunks = (await stack.container.knex('batch_run_chunks').where({ run_id: r.runId }).orderBy('chunk_no').select('status')) as { status: string }[];
+      expect(chunks.map((c) => c.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    } finally {
+      await stack.stop();
+    }
+  });
+
   it('two workers share the chunks and produce the rows of a one-worker run', async () => {
     // Small chunks and quick polling: both workers are sure to take some of the 20 chunks.
     const env = { CHUNK_SIZE: '10', WORKER_CONCURRENCY: '1', PROCESS_EVERY_MS: '200' };
