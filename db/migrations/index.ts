@@ -7,6 +7,7 @@ import * as m005 from './005_worker_heartbeats.js';
 import * as m006 from './006_run_update_notify.js';
 import * as m007 from './007_portfolio_lifecycle.js';
 import * as m008 from './008_risk.js';
+import * as m009 from './009_position_exposure_keys.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['006_run_update_notify', m006],
   ['007_portfolio_lifecycle', m007],
   ['008_risk', m008],
+  ['009_position_exposure_keys', m009],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

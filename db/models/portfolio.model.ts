@@ -119,12 +119,6 @@ export class PortfolioModel extends BaseModel {
     return m ? { id: m.id, requestHash: m.request_hash ?? '' } : undefined;
   }
 
-  /** Removes a portfolio that never got a run (its positions go with it); true when it was removed. */
-  static async deleteIfNoRuns(db: Db, portfolioId: string): Promise<boolean> {
-    const n = await PortfolioModel.query(db).delete().where('portfolios.id', portfolioId).whereNotExists(PortfolioModel.relatedQuery('runs'));
-    return n > 0;
-  }
-
   /** Owner of a portfolio (deleted ones included, so their runs stay attributable). */
   static async ownerOf(db: Db, portfolioId: string): Promise<{ userId: string; deleted: boolean } | undefined> {
     const m = await PortfolioModel.query(db).select('user_id', 'deleted_at').findById(portfolioId);

@@ -124,7 +124,7 @@ describe('schema constraints', () => {
     await expect(db.knex('portfolio_snapshots').insert(snapshot('2024-01-02'))).rejects.toThrow(/portfolio_snapshots_key/);
   });
 
-  it('rejects rows that break foreign keys', async () => {
+  it('rejects rows that break foreign keys, and position exposures of an unknown factor', async () => {
     await expect(
       db.knex('positions').insert({
         portfolio_id: '00000000-0000-0000-0000-000000000000',
@@ -142,7 +142,7 @@ describe('schema constraints', () => {
         beta_value: 1,
         exposure_dollar: 1,
       }),
-    ).rejects.toThrow(/foreign key/);
+    ).rejects.toThrow(/position_factor_exposures_factor_id_check/);
   });
 
   it.each([
