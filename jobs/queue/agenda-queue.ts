@@ -235,7 +235,9 @@ export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<Ag
         // left Agenda's running set, hence setImmediate) makes this worker, or an idle one, claim the
         // next job at once; a missed announcement only falls back to the poll.
         registry.announcing = true;
-        const announce = (job: Job<unknown>): void => {
+        // Agenda re-emits other processes' job events with `remote` set: those announce their own.
+        const announce = (job: Job<unknown>, remote?: boolean): void => {
+          if (remote === true || job.attrs === undefined) return;
           setImmediate(() => {
             if (registry.stopping || channel.state !== 'connected') return;
             const now = new Date();
