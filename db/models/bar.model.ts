@@ -1,7 +1,6 @@
 import type { RelationMappings } from 'objection';
 import type { IsoDate } from '../../core/dates.js';
-import type { Knex } from '../knex.js';
-import { BaseModel, type BulkUpsertSpec, type Db } from './base.model.js';
+import { arrayLiteral, BaseModel, type BulkUpsertSpec, type Db } from './base.model.js';
 import { SymbolModel } from './symbol.model.js';
 
 /** One daily bar as traded. */
@@ -74,16 +73,25 @@ export class BarModel extends BaseModel {
     outside?: ReadonlyMap<string, { from: IsoDate; to: IsoDate }>,
   ): Promise<Map<string, IsoDate[]>> {
     const out = new Map<string, IsoDate[]>();
-    if (symbols.length === 0 || days.length === 0) return out;
-    const windows = symbols.map((s) => outside?.get(s));
+    // The pairs to probe, built here: the planner cannot see how few days a window leaves, and would
+    // scan the whole cache for what is one index probe per symbol on a nightly run.
+    const pairSymbols: string[] = [];
+    const pairDays: IsoDate[] = [];
+    for (const s of symbols) {
+      const w = outside?.get(s);
+      for (const d of days) {
+        if (w !== undefined && d >= w.from && d <= w.to) continue;
+        pairSymbols.push(s);
+        pairDays.push(d);
+      }
+    }
+    if (pairSymbols.length === 0) return out;
     const result = (await db.raw(
-      `SELECT s.symbol, d.date
-         FROM unnest(?::text[], ?::date[], ?::date[]) AS s(symbol, skip_from, skip_to)
-         CROSS JOIN unnest(?::date[]) AS d(date)
-        WHERE (s.skip_from IS NULL OR d.date < s.skip_from OR d.date > s.skip_to)
-          AND NOT EXISTS (SELECT 1 FROM market_data_cache c WHERE c.symbol = s.symbol AND c.date = d.date)
-        ORDER BY s.symbol, d.date`,
-      [symbols as string[], windows.map((w) => w?.from ?? null), windows.map((w) => w?.to ?? null), days as string[]] as unknown as Knex.RawBinding[],
+      `SELECT p.symbol, p.date::text AS date
+         FROM unnest(?::text[], ?::date[]) AS p(symbol, date)
+        WHERE NOT EXISTS (SELECT 1 FROM market_data_cache c WHERE c.symbol = p.symbol AND c.date = p.date)
+        ORDER BY p.symbol, p.date`,
+      [arrayLiteral(pairSymbols, 'text'), arrayLiteral(pairDays, 'date')],
     )) as { rows: { symbol: string; date: string }[] };
     for (const r of result.rows) {
       const list = out.get(r.symbol);
