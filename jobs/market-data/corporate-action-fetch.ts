@@ -18,7 +18,7 @@ import { planCorporateActions, tickerChangesOf } from './corporate-action-planne
 import type { CorporateActionPlan, ListCall, MarketEventRates } from './corporate-action-planner.js';
 import { describeError, isMarketDataError } from './errors.js';
 import type { CallStats } from './limiter.js';
-import { pool } from './pool.js';
+import { pool } from '../pool.js';
 import type { DividendFact, PolygonClient, SplitFact, TickerDetails } from './polygon-client.js';
 
 export interface CorporateActionOptions {

@@ -21,7 +21,7 @@ import type { CoverageWindow, FetchPlan, RangeCall } from './fetch-planner.js';
 import { emptyCallStats } from './limiter.js';
 import type { CallLimiter, CallStats } from './limiter.js';
 import type { DailyBar, PolygonClient } from './polygon-client.js';
-import { pool } from './pool.js';
+import { pool } from '../pool.js';
 
 export interface MarketDataDeps {
   db: Knex;

@@ -29,6 +29,12 @@ import { watermarks } from './watermark.js';
 
 /** Portfolios per transaction: a few set-based statements serve the whole group. */
 export const GROUP_SIZE = 25;
+/**
+ * Groups a chunk job works at once (analytics, then risk): while one group's transaction waits on
+ * PostgreSQL, the next computes, so one job keeps both the process and the database busy. Each group
+ * holds one pooled connection while it writes.
+ */
+export const GROUP_LANES = 2;
 /** Warnings a snapshot keeps (pending data first, then the day's own). */
 const SNAPSHOT_WARNINGS = 50;
 

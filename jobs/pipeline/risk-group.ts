@@ -348,8 +348,12 @@ export async function computeRiskGroup(
     n += await PortfolioSectorExposureModel.replaceDays(trx, written, rows.flatMap((r) => r.sectors));
     n += await StressTestResultModel.replaceDays(trx, written, rows.flatMap((r) => r.stress));
     n += await CorrelationCalculationModel.upsertLatest(trx, rows.flatMap((r) => (r.matrices ? [r.matrices] : [])));
+    // Shared by every portfolio: rows locked in date order, so concurrent groups wait on each other but never deadlock.
     const covariances = new Map(rows.flatMap((r) => r.covariances).map((c) => [c.date, c]));
-    await FactorCovarianceModel.upsertMany(trx, [...covariances.values()]);
+    await FactorCovarianceModel.upsertMany(
+      trx,
+      [...covariances.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0)),
+    );
     return { days, rows: n, failed };
   });
 }

@@ -13,7 +13,8 @@ import { checkpoint, isInterruption, type JobControl } from '../../queue/job-que
 import { enqueueChunkJob } from '../../run-jobs.js';
 import type { PipelineDeps } from '../deps.js';
 import { planPortfolios, type PortfolioPlan } from '../plan-run.js';
-import { analyseGroupOrEach, GROUP_SIZE, loadAnalyticsInputs, type GroupResult } from '../portfolio-group.js';
+import { pool } from '../../pool.js';
+import { analyseGroupOrEach, GROUP_LANES, GROUP_SIZE, loadAnalyticsInputs, type GroupResult } from '../portfolio-group.js';
 import { forgetRun, runMemory, type RunPrices } from '../run-memory.js';
 import type { Phase, RunContext } from '../run-context.js';
 import { RunRecorder } from '../run-recorder.js';
@@ -81,15 +82,25 @@ async function workChunk(deps: PipelineDeps, run: RunRecord, chunk: ChunkRecord,
     const failedSymbols = known?.failedSymbols ?? new Set(run.progress.failedSymbols ?? []);
     const inputs = await loadAnalyticsInputs(deps.knex, plans, target, runMemory(run.id, target).prices, failedSymbols);
     const byId = new Map(plans.map((p) => [p.id, p]));
-    for (let i = 0; i < remaining.length; i += GROUP_SIZE) {
-      checkpoint(ctl.signal);
+    // One progress write at a time, each of the state when it runs: the last one written is the latest.
+    let writes = Promise.resolve();
+    const record = (): Promise<void> => (writes = writes.then(() => RunChunkModel.recordProgress(deps.knex, run.id, chunk.chunk_no, progress, CHUNK_WARNINGS)));
+    // GROUP_LANES groups at a time: one computes while another waits on its writes. Progress is a
+    // prefix of the chunk (a resumed chunk starts after it), so a group counts once those before it have.
+    const groups = chunksOf(remaining, GROUP_SIZE);
+    const ended: (GroupResult | undefined)[] = [];
+    let counted = 0;
+    await pool(groups, GROUP_LANES, () => ctl.signal.aborted, async (ids, k) => {
       await ctl.touch(Math.round((100 * progress.portfoliosDone) / chunk.portfolio_ids.length));
-      const ids = remaining.slice(i, i + GROUP_SIZE);
       const group = ids.map((id) => byId.get(id)).filter((p): p is PortfolioPlan => p !== undefined);
-      addGroup(progress, await analyseGroupOrEach(deps.knex, deps.logger, group, target, run.force, inputs, run.id));
-      progress.portfoliosDone += ids.length;
-      await RunChunkModel.recordProgress(deps.knex, run.id, chunk.chunk_no, progress, CHUNK_WARNINGS);
-    }
+      ended[k] = await analyseGroupOrEach(deps.knex, deps.logger, group, target, run.force, inputs, run.id);
+      for (; counted < groups.length && ended[counted] !== undefined; counted++) {
+        addGroup(progress, ended[counted]!);
+        progress.portfoliosDone += groups[counted]!.length;
+      }
+      await record();
+    });
+    checkpoint(ctl.signal);
     // The risk phase over the same portfolios, from their risk watermarks (a resumed chunk continues there).
     await workRiskChunk(deps.knex, chunk.portfolio_ids, target, run.id, ctl, async (r, ms) => {
       progress.counters.riskDays = (progress.counters.riskDays ?? 0) + r.days;
@@ -97,7 +108,7 @@ async function workChunk(deps: PipelineDeps, run: RunRecord, chunk: ChunkRecord,
       progress.counters.riskRows = (progress.counters.riskRows ?? 0) + r.rows;
       progress.failures.push(...r.failed);
       await ctl.touch(100);
-      await RunChunkModel.recordProgress(deps.knex, run.id, chunk.chunk_no, progress, CHUNK_WARNINGS);
+      await record();
     });
     await RunChunkModel.finish(deps.knex, run.id, chunk.chunk_no, progress.failures.length > 0 ? 'partial' : 'completed');
   } catch (err) {

@@ -12,6 +12,8 @@ import type { Db } from '../../../db/models/base.model.js';
 import { PortfolioRiskSummaryModel } from '../../../db/models/portfolio-risk.model.js';
 import { PortfolioModel } from '../../../db/models/portfolio.model.js';
 import { checkpoint, type JobControl } from '../../queue/job-queue.js';
+import { pool } from '../../pool.js';
+import { GROUP_LANES } from '../portfolio-group.js';
 import { PositionModel } from '../../../db/models/position.model.js';
 import { RunChunkModel } from '../../../db/models/run-chunk.model.js';
 import { computeRiskGroup, loadSharedRiskInputs, RISK_GROUP_SIZE, type RiskGroupResult, type SharedRiskInputs } from '../risk-group.js';
@@ -59,9 +61,9 @@ export async function workRiskChunk(
     shared = await loadSharedRiskInputs(db, all, known && known.first < first ? known.first : first, target, run.prices);
   }
   run.riskInputs = shared;
-  for (let i = 0; i < todo.length; i += RISK_GROUP_SIZE) {
-    checkpoint(ctl.signal);
-    const ids = todo.slice(i, i + RISK_GROUP_SIZE);
+  const groups: string[][] = [];
+  for (let i = 0; i < todo.length; i += RISK_GROUP_SIZE) groups.push(todo.slice(i, i + RISK_GROUP_SIZE));
+  await pool(groups, GROUP_LANES, () => ctl.signal.aborted, async (ids) => {
     const t0 = performance.now();
     let result: RiskGroupResult;
     try {
@@ -83,7 +85,8 @@ export async function workRiskChunk(
       }
     }
     await onGroup(result, performance.now() - t0);
-  }
+  });
+  checkpoint(ctl.signal);
 }
 
 /**
