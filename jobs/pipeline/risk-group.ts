@@ -65,6 +65,16 @@ export interface RiskGroupResult {
 export type RiskDayCache = Map<string, RiskDay>;
 
 /**
+ * What the groups of one run share in a process: the day models, and the days whose factor
+ * covariance (the same for every portfolio) this process has already written in the run, so that
+ * later groups do not rewrite, and wait on the lock of, the one row every group of the day shares.
+ */
+export interface RiskRunCache {
+  days: RiskDayCache;
+  covariancesWritten: Set<IsoDate>;
+}
+
+/**
  * Day models a cache keeps (the oldest added is dropped first): each holds the figures of every
  * symbol computed that day, a few kB per symbol, so a backfill over a year of days must not keep them all.
  */
@@ -305,11 +315,13 @@ export async function computeRiskGroup(
   portfolioIds: readonly string[],
   target: IsoDate,
   runId: string | null,
-  cache: RiskDayCache = new Map(),
+  run: RiskRunCache = { days: new Map(), covariancesWritten: new Set() },
   shared?: SharedRiskInputs,
 ): Promise<RiskGroupResult> {
   if (portfolioIds.length === 0) return { days: 0, rows: 0, failed: [] };
-  return db.transaction(async (trx) => {
+  const cache = run.days;
+  let covariancesWritten: IsoDate[] = [];
+  const result = await db.transaction(async (trx): Promise<RiskGroupResult> => {
     await PortfolioModel.lockForWrite(trx, portfolioIds);
     const scoped = await PortfolioModel.inScope(trx, null, portfolioIds);
     const backlog = await PortfolioRiskSummaryModel.backlog(trx, scoped, target);
@@ -348,14 +360,17 @@ export async function computeRiskGroup(
     n += await PortfolioSectorExposureModel.replaceDays(trx, written, rows.flatMap((r) => r.sectors));
     n += await StressTestResultModel.replaceDays(trx, written, rows.flatMap((r) => r.stress));
     n += await CorrelationCalculationModel.upsertLatest(trx, rows.flatMap((r) => (r.matrices ? [r.matrices] : [])));
-    // Shared by every portfolio: rows locked in date order, so concurrent groups wait on each other but never deadlock.
-    const covariances = new Map(rows.flatMap((r) => r.covariances).map((c) => [c.date, c]));
-    await FactorCovarianceModel.upsertMany(
-      trx,
-      [...covariances.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0)),
-    );
+    // Shared by every portfolio: written once per day and process in a run, rows locked in date order
+    // (concurrent groups wait on each other but never deadlock).
+    const covariances = new Map(rows.flatMap((r) => r.covariances).filter((c) => !run.covariancesWritten.has(c.date)).map((c) => [c.date, c]));
+    const sorted = [...covariances.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+    await FactorCovarianceModel.upsertMany(trx, sorted);
+    covariancesWritten = sorted.map((c) => c.date);
     return { days, rows: n, failed };
   });
+  // Only once the transaction has committed.
+  for (const d of covariancesWritten) run.covariancesWritten.add(d);
+  return result;
 }
 
 /** A portfolio-day's figures and matrices computed from stored data without writing (for dates whose matrices are not stored). */

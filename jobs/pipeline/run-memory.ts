@@ -26,15 +26,15 @@ export interface RunMemory<RiskInputs = unknown> {
   prices: RunPrices | undefined;
   /** The risk phase's inputs, read once for every chunk of the run. */
   riskInputs: RiskInputs | undefined;
-  /** The risk phase's day models, by date and the owner's scenarios. */
-  readonly riskDays: Map<string, RiskDay>;
+  /** The risk phase's day models (by date and the owner's scenarios) and the covariance days written. */
+  readonly risk: { days: Map<string, RiskDay>; covariancesWritten: Set<IsoDate> };
 }
 
 let current: RunMemory | undefined;
 
 /** The memory of a run (a fresh one when this process holds another run's, or none). */
 export function runMemory(runId: string, target: IsoDate): RunMemory {
-  if (current?.runId !== runId || current.target !== target) current = { runId, target, prices: undefined, riskInputs: undefined, riskDays: new Map() };
+  if (current?.runId !== runId || current.target !== target) current = { runId, target, prices: undefined, riskInputs: undefined, risk: { days: new Map(), covariancesWritten: new Set() } };
   return current;
 }
 

@@ -40,7 +40,7 @@ export async function workRiskChunk(
   onGroup: (r: RiskGroupResult, ms: number) => Promise<void>,
 ): Promise<void> {
   const run = runMemory(runId, target) as RunMemory<SharedRiskInputs>;
-  const cache = run.riskDays;
+  const cache = run.risk;
   // The chunk's backlog decides which portfolios have work; the inputs all of them need are read
   // once (each group re-checks its watermarks under its locks and reads its own when not covered).
   const backlog = await PortfolioRiskSummaryModel.backlog(db, await PortfolioModel.inScope(db, null, portfolioIds), target);
