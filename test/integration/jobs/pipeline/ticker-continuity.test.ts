@@ -143,3 +143,50 @@ describe('a ticker change the vendor reports', () => {
     expect(strip(await snapshotsOf(knex, second))).toEqual(strip(await snapshotsOf(knex, portfolioId)));
   });
 });
+
+describe('a ticker change whose new ticker cannot be fetched in the run that finds it', () => {
+  let stack: TestStack;
+  let portfolioId: string;
+  let runId: string;
+
+  beforeAll(async () => {
+    // AMZX answers 403 on every request of the first run.
+    stack = await startTestStack({
+      sim: {
+        events: { seeded: false, tickerChanges: [{ ticker: 'AMZN', newTicker: 'AMZX', date: CHANGE }] },
+        faults: { forbiddenTickers: ['AMZX'] },
+      },
+    });
+    ({ portfolioId } = await seedPortfolio(
+      stack.container.knex,
+      [{ symbol: 'AMZN', quantity: 100, entryPrice: stack.sim.model.barOn('AMZN', ENTRY, { adjusted: false })!.c, entryDate: ENTRY }],
+      { equity: EQUITY, name: 'renamed, pending' },
+    ));
+    ({ runId } = await stack.container.runControl.requestRun({ scope: 'portfolio', portfolioId, source: 'onboarding' }));
+    expect((await waitForRunEnd(stack.container.knex, runId, 120_000)).status).toBe('partial');
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('leaves the days from the change on incomplete (data_pending for the new ticker), never stale and complete', async () => {
+    const rows = await snapshotsOf(stack.container.knex, portfolioId);
+    expect(rows.map((r) => r.snapshot_date)).toEqual(tradingDaysBetween(ENTRY, TEST_TARGET));
+    for (const r of rows) expect(r.is_complete, r.snapshot_date).toBe(r.snapshot_date < CHANGE);
+    const snap = (await stack.container.knex('portfolio_snapshots').where({ portfolio_id: portfolioId, snapshot_date: TEST_TARGET }).first('warnings')) as {
+      warnings: { code: string; symbol?: string }[];
+    };
+    expect(snap.warnings.some((w) => w.code === 'data_pending' && w.symbol === 'AMZN')).toBe(true);
+  });
+
+  it('the next run fetches the new ticker and completes every day with its prices', async () => {
+    stack.sim.setFaults({});
+    const healed = await stack.container.runControl.requestRun({ scope: 'all', source: 'cron' });
+    expect((await waitForRunEnd(stack.container.knex, healed.runId, 120_000)).status).toBe('completed');
+    const rows = await snapshotsOf(stack.container.knex, portfolioId);
+    expect(rows.every((r) => r.is_complete)).toBe(true);
+    expect(rows.every((r) => r.max_stale_days === 0)).toBe(true);
+    const last = rows.at(-1)!;
+    expect(last.long_value).toBeCloseTo(100 * stack.sim.model.barOn('AMZX', TEST_TARGET, { adjusted: false })!.c, 1);
+  });
+});
