@@ -246,7 +246,9 @@ function computeRows(
       const seen = pending.get(symbol) ?? { symbol, days: 0 };
       seen.days++;
       pending.set(symbol, seen);
-      extra.push({ code: 'data_pending', symbol, message: `${symbol}: vendor data for ${r.date} could not be fetched yet; the day is recomputed once it is` });
+      const traded = tradedAs(symbol, r.date, inputs.tickerChanges);
+      const name = traded === symbol ? symbol : `${symbol} (trading as ${traded})`;
+      extra.push({ code: 'data_pending', symbol, message: `${name}: vendor data for ${r.date} could not be fetched yet; the day is recomputed once it is` });
     }
     for (const w of r.warnings) {
       if (w.code === 'stale_price' || w.code === 'long_stale_price') {

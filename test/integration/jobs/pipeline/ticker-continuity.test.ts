@@ -115,6 +115,8 @@ describe('a ticker change the vendor reports', () => {
     expect(amzn.notices.map((n) => n.message)).toEqual([
       `AMZN trades as AMZX since ${CHANGE}; the position is followed under AMZX since ${CHANGE} (its prices, splits and dividends), keeping the symbol AMZN`,
     ]);
+    // The new ticker's dividend is among those the position went through, under the typed symbol.
+    expect(detail.corporateActions.filter((a) => a.kind === 'dividend').map((a) => [a.symbol, a.date, a.cash])).toEqual([['AMZN', EX_DATE, 50]]);
     const market = (symbol: string) =>
       stack.container.knex('symbol_factor_exposures as e')
         .join('factor_definitions as f', 'f.id', 'e.factor_id')
@@ -174,9 +176,9 @@ describe('a ticker change whose new ticker cannot be fetched in the run that fin
     expect(rows.map((r) => r.snapshot_date)).toEqual(tradingDaysBetween(ENTRY, TEST_TARGET));
     for (const r of rows) expect(r.is_complete, r.snapshot_date).toBe(r.snapshot_date < CHANGE);
     const snap = (await stack.container.knex('portfolio_snapshots').where({ portfolio_id: portfolioId, snapshot_date: TEST_TARGET }).first('warnings')) as {
-      warnings: { code: string; symbol?: string }[];
+      warnings: { code: string; symbol?: string; message: string }[];
     };
-    expect(snap.warnings.some((w) => w.code === 'data_pending' && w.symbol === 'AMZN')).toBe(true);
+    expect(snap.warnings.find((w) => w.code === 'data_pending' && w.symbol === 'AMZN')?.message).toMatch(/^AMZN \(trading as AMZX\): vendor data for/);
   });
 
   it('the next run fetches the new ticker and completes every day with its prices', async () => {
