@@ -37,6 +37,28 @@ export class TickerChangeModel extends BaseModel {
     );
   }
 
+  /**
+   * The changes the symbols' histories continue through: each change whose old ticker is one of the
+   * symbols, then those of the new tickers (a chain), ascending by date. One query when none of the
+   * symbols was renamed.
+   */
+  static async continuationsOf(db: Db, symbols: readonly string[]): Promise<TickerChangeRecord[]> {
+    const out: TickerChangeRecord[] = [];
+    const asked = new Set<string>();
+    let ask = [...new Set(symbols)];
+    for (let depth = 0; depth < 10 && ask.length > 0; depth++) {
+      for (const s of ask) asked.add(s);
+      const rows = (await TickerChangeModel.query(db)
+        .select('previous_symbol', 'symbol', 'change_date')
+        .whereIn('previous_symbol', ask)
+        .orderBy('change_date')
+        .toKnexQuery()) as { previous_symbol: string; symbol: string; change_date: IsoDate }[];
+      for (const r of rows) out.push({ previousSymbol: r.previous_symbol, symbol: r.symbol, date: r.change_date });
+      ask = [...new Set(rows.map((r) => r.symbol))].filter((s) => !asked.has(s));
+    }
+    return out.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  }
+
   /** Every change in which one of the symbols is the old or the new ticker, ascending by date. */
   static async involving(db: Db, symbols: readonly string[]): Promise<TickerChangeRecord[]> {
     if (symbols.length === 0) return [];

@@ -6,6 +6,8 @@ import { CALENDAR_MIN_DATE, addTradingDays, countTradingDays, tradingDayOnOrAfte
 import type { IsoDate } from '../../core/dates.js';
 import { CashFlowModel } from '../../db/models/cash-flow.model.js';
 import { TradeModel } from '../../db/models/trade.model.js';
+import { TickerChangeModel } from '../../db/models/ticker-change.model.js';
+import { successorsOf, type TickerChange } from '../calc/ticker-continuity.js';
 import type { DatedAmount } from '../calc/portfolio-day.js';
 import { watermarks, type Watermark } from './watermark.js';
 
@@ -39,6 +41,11 @@ export interface RunPlan {
   symbols: string[];
   /** Per symbol, the calculation dates its betas are needed for. */
   symbolDates: Map<string, IsoDate[]>;
+  /**
+   * Ticker changes the held symbols' histories continue through (jobs/calc/ticker-continuity.ts);
+   * their new tickers are in `symbols` too, so the run fetches them.
+   */
+  tickerChanges: TickerChange[];
   /** Price window of the market-data phase. */
   fetchFrom: IsoDate;
   fetchTo: IsoDate;
@@ -135,7 +142,12 @@ export async function planRun(db: Db, input: PlanInput): Promise<RunPlan> {
       symbolDates.set(proxy, [...merged].sort());
     }
   }
-  const symbols = portfolios.length > 0 ? [...new Set([...symbolDateSets.keys(), ...FACTOR_PROXIES])].sort() : [];
+  // One query; nothing more unless a held symbol was renamed. A renamed symbol's new tickers are
+  // fetched with it (their betas are not needed: the old name's are computed on its continuous history).
+  const held = [...symbolDates.keys()];
+  const tickerChanges = held.length > 0 ? await TickerChangeModel.continuationsOf(db, held) : [];
+  const successors = tickerChanges.length > 0 ? held.flatMap((s) => successorsOf(s, tickerChanges)) : [];
+  const symbols = portfolios.length > 0 ? [...new Set([...held, ...successors])].sort() : [];
 
   const lookbackFrom = (d: IsoDate, n: number): IsoDate => {
     const minusN = addTradingDays(d, -Math.min(n, countTradingDays(CALENDAR_MIN_DATE, d) - 1));
@@ -149,6 +161,7 @@ export async function planRun(db: Db, input: PlanInput): Promise<RunPlan> {
     upToDate: inScope - portfolios.length,
     symbols,
     symbolDates,
+    tickerChanges,
     fetchFrom: betaFrom < metricsFrom ? betaFrom : metricsFrom,
     fetchTo: input.target,
   };

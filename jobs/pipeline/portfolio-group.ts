@@ -21,6 +21,8 @@ import { FACTOR_PROXIES } from '../calc/factors.js';
 import { loadCorporateActions } from '../market-data/corporate-actions.js';
 import { computePortfolioDays, LONG_STALE_TRADING_DAYS } from '../calc/portfolio-day.js';
 import { STALE_PRICE_TRADING_DAYS } from '../calc/returns.js';
+import { TickerChangeModel } from '../../db/models/ticker-change.model.js';
+import { continuousActions, continuousCloses, successorsOf, tradedAs, type TickerChange } from '../calc/ticker-continuity.js';
 import { addTradingDays, nextTradingDay, tradingDayOnOrAfter, tradingDaysBetween } from '../calc/trading-calendar.js';
 import { isInterruption } from '../queue/job-queue.js';
 import { firstDateOf, planPortfolios, type PortfolioPlan } from './plan-run.js';
@@ -66,6 +68,8 @@ export interface AnalyticsInputs {
   /** Symbols whose fetch or factor computation failed in this run: their days are not settled. */
   failedSymbols: ReadonlySet<string>;
   factorIds: Map<string, number>;
+  /** Ticker changes the held symbols continue through: `closes` and `actions` are continuous under the old names. */
+  tickerChanges: readonly TickerChange[];
 }
 
 /**
@@ -99,17 +103,38 @@ export async function loadAnalyticsInputs(
   const first = portfolios.reduce<IsoDate>((m, p) => (p.firstDate < m ? p.firstDate : m), target);
   const from = addTradingDays(first, -(STALE_PRICE_TRADING_DAYS + 1));
   const held = prices !== undefined && symbols.every((s) => prices.symbols.has(s));
-  const [betaMap, unavailable, ids, loaded, actions, coverage] = await Promise.all([
+  // The run's prices carry its ticker changes (their new tickers are among its symbols); read alone,
+  // one query checks for changes, and only a renamed symbol costs more reads (its new tickers').
+  const knownChanges = held ? prices.tickerChanges : undefined;
+  const knownNext = knownChanges ? [...new Set(symbols.flatMap((s) => successorsOf(s, knownChanges)))].filter((s) => !symbols.includes(s)) : [];
+  const withNext = [...symbols, ...knownNext];
+  const [betaMap, unavailableOwn, ids, loadedOwn, actionsOwn, coverageOwn, changes] = await Promise.all([
     SymbolFactorExposureModel.betasOf(db, symbols, first, target),
-    SymbolModel.unavailable(db, symbols),
+    SymbolModel.unavailable(db, withNext),
     FactorDefinitionModel.idsByName(db),
-    closesFrom(db, prices, symbols, from, target),
+    closesFrom(db, prices, withNext, from, target),
     held ? prices.actions : loadCorporateActions(db, symbols, from),
-    PriceCoverageModel.windows(db, [...new Set([...symbols, ...FACTOR_PROXIES])]),
+    PriceCoverageModel.windows(db, [...new Set([...withNext, ...FACTOR_PROXIES])]),
+    knownChanges ?? TickerChangeModel.continuationsOf(db, symbols),
   ]);
+  let [unavailable, loaded, actions, coverage] = [unavailableOwn, loadedOwn, actionsOwn, coverageOwn];
+  const next = knownChanges ? [] : [...new Set(symbols.flatMap((s) => successorsOf(s, changes)))].filter((s) => !symbols.includes(s));
+  if (next.length > 0) {
+    const [u, c, a, w] = await Promise.all([
+      SymbolModel.unavailable(db, next),
+      BarModel.closes(db, next, from, target),
+      loadCorporateActions(db, next, from),
+      PriceCoverageModel.windows(db, next),
+    ]);
+    unavailable = new Map([...unavailable, ...u]);
+    loaded = new Map([...loaded, ...c]);
+    actions = new Map([...actions, ...a]);
+    coverage = new Map([...coverage, ...w]);
+  }
   const betas: BetaLookup = (symbol, factor, date) => betaMap.get(symbol)?.get(`${factor}|${date}`);
-  const closes = await withPriorCloses(db, loaded, symbols, from);
-  return { closes, actions, betas, unavailable, coverage, failedSymbols, factorIds: ids };
+  const closes = continuousCloses(await withPriorCloses(db, loaded, [...withNext, ...next], from), changes);
+  actions = continuousActions(actions, changes);
+  return { closes, actions, betas, unavailable, coverage, failedSymbols, factorIds: ids, tickerChanges: changes };
 }
 
 /**
@@ -117,7 +142,9 @@ export async function loadAnalyticsInputs(
  * for that day without failing (a missing bar is then a halt or a hole the vendor has, and a missing
  * beta a history too short), or the vendor has no data for the symbol at all (stated as such).
  */
-function settledOn(inputs: AnalyticsInputs, symbol: string, d: IsoDate): boolean {
+function settledOn(inputs: AnalyticsInputs, held: string, d: IsoDate): boolean {
+  // A renamed symbol's day is settled by the ticker it traded under that day.
+  const symbol = tradedAs(held, d, inputs.tickerChanges);
   if (inputs.unavailable.has(symbol)) return true;
   if (inputs.failedSymbols.has(symbol)) return false;
   const c = inputs.coverage.get(symbol);
@@ -219,7 +246,9 @@ function computeRows(
       const seen = pending.get(symbol) ?? { symbol, days: 0 };
       seen.days++;
       pending.set(symbol, seen);
-      extra.push({ code: 'data_pending', symbol, message: `${symbol}: vendor data for ${r.date} could not be fetched yet; the day is recomputed once it is` });
+      const traded = tradedAs(symbol, r.date, inputs.tickerChanges);
+      const name = traded === symbol ? symbol : `${symbol} (trading as ${traded})`;
+      extra.push({ code: 'data_pending', symbol, message: `${name}: vendor data for ${r.date} could not be fetched yet; the day is recomputed once it is` });
     }
     for (const w of r.warnings) {
       if (w.code === 'stale_price' || w.code === 'long_stale_price') {

@@ -4,6 +4,8 @@
  * its snapshot), the inputs read once for the group, every missing day computed, the rows written
  * with upserts on their natural keys. The matrices are written for each portfolio's latest day.
  */
+import { TickerChangeModel } from '../../db/models/ticker-change.model.js';
+import { continuousActions, continuousCloses, successorsOf } from '../calc/ticker-continuity.js';
 import type { IsoDate } from '../../core/dates.js';
 import type { PortfolioFailure } from '../../core/runs.js';
 import type { Db } from '../../db/models/base.model.js';
@@ -157,8 +159,13 @@ async function loadInputs(db: Db, symbols: readonly string[], first: IsoDate, ta
   const from = lookback(first, RETURN_HISTORY_DAYS + 30);
   const held = prices !== undefined && all.every((s) => prices.symbols.has(s));
   // One after the other: `db` may be a transaction, whose single connection runs one query at a time.
-  const closes = await closesFrom(db, prices, all, from, target);
-  const actions = held ? prices.actions : await loadCorporateActions(db, all, from);
+  // A renamed symbol's returns continue with its new ticker's (the run's prices carry its changes;
+  // read alone, one query checks for them).
+  const changes = held ? prices.tickerChanges : await TickerChangeModel.continuationsOf(db, symbols);
+  const next = [...new Set(symbols.flatMap((s) => successorsOf(s, changes)))].filter((s) => !all.includes(s));
+  const withNext = [...all, ...next];
+  const closes = continuousCloses(await closesFrom(db, prices, withNext, from, target), changes);
+  const actions = continuousActions(held && next.every((s) => prices.symbols.has(s)) ? prices.actions : await loadCorporateActions(db, withNext, from), changes);
   const betas = await SymbolFactorExposureModel.betasOf(db, symbols, first, target);
   const profiles = await SymbolProfileModel.bySymbols(db, symbols);
   const returns = new Map<string, ReturnSeries>();

@@ -11,6 +11,7 @@ import type { Db } from '../../db/models/base.model.js';
 import type { CorporateActions } from '../calc/corporate-actions.js';
 import { previousTradingDay } from '../calc/trading-calendar.js';
 import type { RiskDay } from '../calc/risk/index.js';
+import type { TickerChange } from '../calc/ticker-continuity.js';
 
 /** Closes and corporate actions of a set of symbols, from `from` to the run's target. */
 export interface RunPrices {
@@ -18,6 +19,8 @@ export interface RunPrices {
   from: IsoDate;
   closes: Closes;
   actions: Map<string, CorporateActions>;
+  /** The ticker changes the symbols' histories continue through; `closes` and `actions` are already continuous. */
+  tickerChanges: readonly TickerChange[];
 }
 
 export interface RunMemory<RiskInputs = unknown> {

@@ -10,6 +10,7 @@ import { SymbolProfileModel } from '../../db/models/symbol-profile.model.js';
 import { TickerChangeModel } from '../../db/models/ticker-change.model.js';
 import { NO_CORPORATE_ACTIONS, sharesInForce } from '../../jobs/calc/corporate-actions.js';
 import { checkEntryPrice } from '../../jobs/calc/entry-price.js';
+import { continuousActions, successorsOf, tickerSegments } from '../../jobs/calc/ticker-continuity.js';
 import { loadCorporateActions } from '../../jobs/market-data/corporate-actions.js';
 
 export type PositionNoticeCode = 'entry_price_split_basis' | 'entry_price_far_from_close' | 'delisted' | 'ticker_changed';
@@ -57,22 +58,31 @@ export async function positionNotices(db: Db, positions: readonly NoticeInput[])
     SymbolProfileModel.bySymbols(db, symbols),
     TickerChangeModel.involving(db, symbols),
   ]);
+  // The whole chain of a renamed symbol (A → B → C), read only when one of the symbols was renamed.
+  const renamedHeld = symbols.filter((s) => changes.some((c) => c.previousSymbol === s));
+  const chains = renamedHeld.length > 0 ? await TickerChangeModel.continuationsOf(db, renamedHeld) : [];
   return positions.map((p, i) => {
     const out: PositionNotice[] = [];
     const e = entry[i];
     if (e) out.push(e);
     if (p.investmentClass !== 'PUBLIC') return out;
     const profile = profiles.get(p.symbol);
+    // A renamed symbol is followed under its new ticker (jobs/calc/ticker-continuity.ts), link by link.
+    const followed = tickerSegments(p.symbol, chains).slice(1);
+    for (const s of followed) {
+      out.push({
+        code: 'ticker_changed',
+        message: `${p.symbol} trades as ${s.symbol} since ${s.from}; the position is followed under ${s.symbol} since ${s.from} (its prices, splits and dividends), keeping the symbol ${p.symbol}`,
+      });
+    }
     for (const c of changes) {
-      if (c.previousSymbol === p.symbol) {
-        out.push({ code: 'ticker_changed', message: `${p.symbol} trades as ${c.symbol} since ${c.date}; its prices up to ${c.date} are under ${p.symbol}` });
-      } else if (c.symbol === p.symbol) {
+      if (c.symbol === p.symbol) {
         out.push({ code: 'ticker_changed', message: `${p.symbol} traded as ${c.previousSymbol} before ${c.date}` });
       }
     }
     if (profile?.active === false) {
       const when = profile.delistedOn ? ` on ${profile.delistedOn}` : '';
-      const renamed = changes.some((c) => c.previousSymbol === p.symbol);
+      const renamed = followed.length > 0;
       if (!renamed) out.push({ code: 'delisted', message: `${p.symbol} was delisted${when}; the position is valued at its last close from then on` });
     }
     return out;
@@ -100,10 +110,10 @@ export async function corporateActionsMet(
   until: IsoDate,
 ): Promise<CorporateActionMet[]> {
   const pub = positions.filter((p) => p.investmentClass === 'PUBLIC');
-  const actions = await loadCorporateActions(
-    db,
-    pub.map((p) => p.symbol),
-  );
+  const symbols = [...new Set(pub.map((p) => p.symbol))];
+  // A renamed symbol's splits and dividends continue with its new ticker's from the change date on.
+  const chains = await TickerChangeModel.continuationsOf(db, symbols);
+  const actions = continuousActions(await loadCorporateActions(db, [...symbols, ...symbols.flatMap((s) => successorsOf(s, chains))]), chains);
   const out: CorporateActionMet[] = [];
   for (const p of pub) {
     const a = actions.get(p.symbol) ?? NO_CORPORATE_ACTIONS;

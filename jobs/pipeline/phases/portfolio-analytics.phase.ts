@@ -216,7 +216,7 @@ export async function dispatchPortfolioChunks(ctx: RunContext): Promise<void> {
   const chunks = chunksOf(chunkPortfolios(ctx), deps.chunkSize);
   // The chunk jobs this process takes reuse the prices the symbol phases read (a run with only risk days read none).
   if (plan.symbols.length > 0) {
-    const prices: RunPrices = { symbols: new Set(plan.symbols), from: plan.fetchFrom, closes: ctx.closes, actions: ctx.actions };
+    const prices: RunPrices = { symbols: new Set(plan.symbols), from: plan.fetchFrom, closes: ctx.closes, actions: ctx.actions, tickerChanges: plan.tickerChanges };
     runMemory(run.id, plan.target).prices = prices;
   }
   if (chunks.length === 1) {

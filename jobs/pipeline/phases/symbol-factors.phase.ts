@@ -2,6 +2,7 @@ import { FactorDefinitionModel } from '../../../db/models/factor-definition.mode
 import { SymbolFactorExposureModel } from '../../../db/models/symbol-factor-exposure.model.js';
 import { NO_CORPORATE_ACTIONS, type SymbolHistory } from '../../calc/corporate-actions.js';
 import { loadCorporateActions } from '../../market-data/corporate-actions.js';
+import { continuousActions } from '../../calc/ticker-continuity.js';
 import { computeSymbolBetas, prepareFactorPanel, type BetaRow } from '../../calc/factor-betas.js';
 import { FACTOR_PROXIES } from '../../calc/factors.js';
 import { checkpoint } from '../../queue/job-queue.js';
@@ -22,7 +23,8 @@ export const symbolFactorsPhase: Phase = {
     const ids = await FactorDefinitionModel.idsByName(deps.knex);
     // Closes are as traded: every return is taken on the split-adjusted total-return series derived
     // from the stored splits and dividends (the later phases reuse them).
-    ctx.actions = await loadCorporateActions(deps.knex, plan.symbols);
+    // A renamed symbol's splits and dividends continue with its new ticker's from the change date on.
+    ctx.actions = continuousActions(await loadCorporateActions(deps.knex, plan.symbols), plan.tickerChanges);
     const actionsOf = (s: string) => ctx.actions.get(s) ?? NO_CORPORATE_ACTIONS;
     const factorHistories: Record<string, SymbolHistory> = {};
     for (const p of FACTOR_PROXIES) factorHistories[p] = { closes: closes.get(p) ?? [], actions: actionsOf(p) };

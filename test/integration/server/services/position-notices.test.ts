@@ -52,8 +52,20 @@ describe('position notices', () => {
     ]);
     expect(notices[0]![0]!.message).toMatch(/4-for-1 split of 2026-06-01/);
     expect(notices[1]![0]!.message).toMatch(/delisted on 2026-07-01/);
-    expect(notices[2]![0]!.message).toBe('OLDN trades as NEWN since 2026-08-03; its prices up to 2026-08-03 are under OLDN');
+    expect(notices[2]![0]!.message).toBe('OLDN trades as NEWN since 2026-08-03; the position is followed under NEWN since 2026-08-03 (its prices, splits and dividends), keeping the symbol OLDN');
     expect(notices[3]![0]!.message).toBe('NEWN traded as OLDN before 2026-08-03');
+  });
+
+  it('follow a chain of ticker changes link by link', async () => {
+    await TickerChangeModel.upsertMany(db.knex, [
+      { previousSymbol: 'CHNA', symbol: 'CHNB', date: '2026-05-01', source: 'test' },
+      { previousSymbol: 'CHNB', symbol: 'CHNC', date: '2026-09-01', source: 'test' },
+    ]);
+    const [notices] = await positionNotices(db.knex, [pos('CHNA', 5)]);
+    expect(notices!.map((n) => n.message)).toEqual([
+      'CHNA trades as CHNB since 2026-05-01; the position is followed under CHNB since 2026-05-01 (its prices, splits and dividends), keeping the symbol CHNA',
+      'CHNA trades as CHNC since 2026-09-01; the position is followed under CHNC since 2026-09-01 (its prices, splits and dividends), keeping the symbol CHNA',
+    ]);
   });
 
   it('list the splits a position went through while held', async () => {
