@@ -118,14 +118,18 @@ export class BaseModel extends Model {
       sets.length === 0
         ? `ON CONFLICT (${spec.key.map(ident).join(', ')}) DO NOTHING`
         : `ON CONFLICT (${spec.key.map(ident).join(', ')}) DO UPDATE SET ${sets.join(', ')}${changed}`;
+    // A JSON column travels as one JSON array (no array-literal escaping of every document), turned
+    // back into an array in order; a JSON null stands for SQL NULL, as a missing value does elsewhere.
+    const arrayOf = (c: BulkColumn): string =>
+      c.type === 'jsonb' ? `ARRAY(SELECT NULLIF(e, 'null'::jsonb) FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS j(e, n) ORDER BY n)` : `?::${c.type}[]`;
     const sql = `INSERT INTO ${ident(table)} (${names.map(ident).join(', ')})
-      SELECT * FROM unnest(${spec.columns.map((c) => `?::${c.type}[]`).join(', ')})
+      SELECT * FROM unnest(${spec.columns.map(arrayOf).join(', ')})
       ${onConflict}`;
 
     let affected = 0;
     for (let start = 0; start < rows.length; start += BULK_CHUNK_ROWS) {
       const chunk = rows.slice(start, start + BULK_CHUNK_ROWS);
-      const arrays = spec.columns.map((c) => arrayLiteral(chunk.map((r) => r[c.name]), c.type));
+      const arrays = spec.columns.map((c) => (c.type === 'jsonb' ? JSON.stringify(chunk.map((r) => r[c.name] ?? null)) : arrayLiteral(chunk.map((r) => r[c.name]), c.type)));
       const result = (await db.raw(sql, arrays as unknown as Knex.RawBinding[])) as { rowCount: number | null };
       affected += result.rowCount ?? 0;
     }
