@@ -79,3 +79,23 @@ export async function dumpAnalytics(knex: Knex): Promise<Record<string, unknown[
     bars: await q(`SELECT symbol, date, close FROM market_data_cache ORDER BY symbol, date`),
   };
 }
+
+/** A snapshot row as stored, with the figures the identity checks read. */
+export interface SnapshotRow {
+  snapshot_date: string;
+  total_value: number;
+  cash_value: number;
+  long_value: number;
+  short_value: number;
+  daily_pnl: number;
+  cumulative_pnl: number;
+  daily_dividend_pnl: number;
+  cumulative_dividend_pnl: number;
+  max_stale_days: number;
+  is_complete: boolean;
+}
+
+/** Every snapshot of a portfolio, oldest first. */
+export async function snapshotsOf(knex: Knex, portfolioId: string): Promise<SnapshotRow[]> {
+  return (await knex('portfolio_snapshots').where({ portfolio_id: portfolioId }).orderBy('snapshot_date')) as SnapshotRow[];
+}

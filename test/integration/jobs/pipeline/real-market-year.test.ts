@@ -11,7 +11,7 @@ import { StockSplitModel } from '../../../../db/models/stock-split.model.js';
 import { addTradingDays, tradingDayOnOrAfter, tradingDaysBetween } from '../../../../jobs/calc/trading-calendar.js';
 import type { PolygonSim, SimBar } from '../../../../jobs/market-data/polygon-sim.js';
 import { TEST_TARGET, startTestStack, type TestStack } from '../../../helpers/stack.js';
-import { seedPortfolio, waitForRunEnd, type SeedPosition } from '../../../helpers/portfolios.js';
+import { seedPortfolio, waitForRunEnd, type SeedPosition, snapshotsOf, type SnapshotRow } from '../../../helpers/portfolios.js';
 
 const ENTRY = addTradingDays(TEST_TARGET, -250);
 const EQUITY = 1_000_000;
@@ -72,24 +72,6 @@ async function storeCorporateActions(knex: Knex, sim: PolygonSim): Promise<void>
       source: 'test',
     })),
   );
-}
-
-interface SnapshotRow {
-  snapshot_date: string;
-  total_value: number;
-  cash_value: number;
-  long_value: number;
-  short_value: number;
-  daily_pnl: number;
-  cumulative_pnl: number;
-  daily_dividend_pnl: number;
-  cumulative_dividend_pnl: number;
-  max_stale_days: number;
-  is_complete: boolean;
-}
-
-async function snapshotsOf(knex: Knex, portfolioId: string): Promise<SnapshotRow[]> {
-  return (await knex('portfolio_snapshots').where({ portfolio_id: portfolioId }).orderBy('snapshot_date')) as SnapshotRow[];
 }
 
 /** What one position is worth and has earned on d, from the simulator's lists alone. */

@@ -5,34 +5,15 @@
  * sight of the old ticker finds it during the run's own fetch), and a later run plans the new ticker
  * from the stored change.
  */
-import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTradingDays, tradingDaysBetween } from '../../../../jobs/calc/trading-calendar.js';
 import { TEST_TARGET, startTestStack, type TestStack } from '../../../helpers/stack.js';
-import { seedPortfolio, waitForRunEnd, type SeedPosition } from '../../../helpers/portfolios.js';
+import { seedPortfolio, waitForRunEnd, type SeedPosition, snapshotsOf, type SnapshotRow } from '../../../helpers/portfolios.js';
 
 const ENTRY = addTradingDays(TEST_TARGET, -30);
 const CHANGE = addTradingDays(TEST_TARGET, -12);
 const EX_DATE = addTradingDays(CHANGE, 4);
 const EQUITY = 100_000;
-
-interface SnapshotRow {
-  snapshot_date: string;
-  total_value: number;
-  cash_value: number;
-  long_value: number;
-  short_value: number;
-  daily_pnl: number;
-  cumulative_pnl: number;
-  daily_dividend_pnl: number;
-  cumulative_dividend_pnl: number;
-  max_stale_days: number;
-  is_complete: boolean;
-}
-
-async function snapshotsOf(knex: Knex, portfolioId: string): Promise<SnapshotRow[]> {
-  return (await knex('portfolio_snapshots').where({ portfolio_id: portfolioId }).orderBy('snapshot_date')) as SnapshotRow[];
-}
 
 describe('a ticker change the vendor reports', () => {
   let stack: TestStack;
