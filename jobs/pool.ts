@@ -19,3 +19,10 @@ export async function pool<T>(items: readonly T[], n: number, stop: () => boolea
   await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, () => worker()));
   if (failure !== undefined) throw failure.error;
 }
+
+/** `items` in consecutive slices of at most `size`. */
+export function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

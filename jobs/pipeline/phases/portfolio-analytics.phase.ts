@@ -13,7 +13,7 @@ import { checkpoint, isInterruption, type JobControl } from '../../queue/job-que
 import { enqueueChunkJob } from '../../run-jobs.js';
 import type { PipelineDeps } from '../deps.js';
 import { planPortfolios, type PortfolioPlan } from '../plan-run.js';
-import { pool } from '../../pool.js';
+import { chunksOf, pool } from '../../pool.js';
 import { analyseGroupOrEach, GROUP_LANES, GROUP_SIZE, loadAnalyticsInputs, type GroupResult } from '../portfolio-group.js';
 import { forgetRun, runMemory, type RunPrices } from '../run-memory.js';
 import type { Phase, RunContext } from '../run-context.js';
@@ -30,12 +30,6 @@ function failureSummary(symbols: readonly string[], portfolios: readonly { portf
   if (symbols.length > 0) parts.push(`symbols failed: ${symbols.join(', ')}`);
   if (portfolios.length > 0) parts.push(`portfolios failed: ${portfolios.map((p) => `${p.portfolioId} (${p.error})`).join('; ')}`);
   return parts.join('; ');
-}
-
-function chunksOf(ids: readonly string[], size: number): string[][] {
-  const out: string[][] = [];
-  for (let i = 0; i < ids.length; i += size) out.push(ids.slice(i, i + size));
-  return out;
 }
 
 const isOpen = (c: ChunkRecord): boolean => !isTerminalStatus(c.status);

@@ -12,12 +12,12 @@ import type { Db } from '../../../db/models/base.model.js';
 import { PortfolioRiskSummaryModel } from '../../../db/models/portfolio-risk.model.js';
 import { PortfolioModel } from '../../../db/models/portfolio.model.js';
 import { checkpoint, type JobControl } from '../../queue/job-queue.js';
-import { pool } from '../../pool.js';
+import { chunksOf, pool } from '../../pool.js';
 import { GROUP_LANES } from '../portfolio-group.js';
 import { PositionModel } from '../../../db/models/position.model.js';
 import { RunChunkModel } from '../../../db/models/run-chunk.model.js';
 import { computeRiskGroup, loadSharedRiskInputs, RISK_GROUP_SIZE, type RiskGroupResult, type SharedRiskInputs } from '../risk-group.js';
-import { runMemory, type RunMemory } from '../run-memory.js';
+import { runMemory } from '../run-memory.js';
 import type { Phase } from '../run-context.js';
 
 /** Portfolios in scope (all live ones, or one) with risk days missing up to `target`, and how many days each. */
@@ -39,7 +39,7 @@ export async function workRiskChunk(
   ctl: JobControl,
   onGroup: (r: RiskGroupResult, ms: number) => Promise<void>,
 ): Promise<void> {
-  const run = runMemory(runId, target) as RunMemory<SharedRiskInputs>;
+  const run = runMemory(runId, target);
   const cache = run.risk;
   // The chunk's backlog decides which portfolios have work; the inputs all of them need are read
   // once (each group re-checks its watermarks under its locks and reads its own when not covered).
@@ -61,9 +61,7 @@ export async function workRiskChunk(
     shared = await loadSharedRiskInputs(db, all, known && known.first < first ? known.first : first, target, run.prices);
   }
   run.riskInputs = shared;
-  const groups: string[][] = [];
-  for (let i = 0; i < todo.length; i += RISK_GROUP_SIZE) groups.push(todo.slice(i, i + RISK_GROUP_SIZE));
-  await pool(groups, GROUP_LANES, () => ctl.signal.aborted, async (ids) => {
+  await pool(chunksOf(todo, RISK_GROUP_SIZE), GROUP_LANES, () => ctl.signal.aborted, async (ids) => {
     const t0 = performance.now();
     let result: RiskGroupResult;
     try {
