@@ -10,8 +10,8 @@ import { BarModel, type Closes } from '../../db/models/bar.model.js';
 import type { Db } from '../../db/models/base.model.js';
 import type { CorporateActions } from '../calc/corporate-actions.js';
 import { previousTradingDay } from '../calc/trading-calendar.js';
-import type { RiskDay } from '../calc/risk/index.js';
 import type { TickerChange } from '../calc/ticker-continuity.js';
+import type { RiskRunCache, SharedRiskInputs } from './risk-group.js';
 
 /** Closes and corporate actions of a set of symbols, from `from` to the run's target. */
 export interface RunPrices {
@@ -23,14 +23,14 @@ export interface RunPrices {
   tickerChanges: readonly TickerChange[];
 }
 
-export interface RunMemory<RiskInputs = unknown> {
+export interface RunMemory {
   readonly runId: string;
   readonly target: IsoDate;
   prices: RunPrices | undefined;
   /** The risk phase's inputs, read once for every chunk of the run. */
-  riskInputs: RiskInputs | undefined;
-  /** The risk phase's day models (by date and the owner's scenarios) and the covariance days written. */
-  readonly risk: { days: Map<string, RiskDay>; covariancesWritten: Set<IsoDate> };
+  riskInputs: SharedRiskInputs | undefined;
+  /** The risk phase's day models and the covariance days written. */
+  readonly risk: RiskRunCache;
 }
 
 let current: RunMemory | undefined;
