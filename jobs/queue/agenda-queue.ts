@@ -206,7 +206,28 @@ export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<Ag
     },
   };
 
-  const registry: JobRegistry & { announcing?: boolean } = { controllers: new Set(), stopping: false };
+  const registry: JobRegistry = { controllers: new Set(), stopping: false };
+  if (channel) {
+    // A finished run or chunk job frees a slot, but Agenda claims queued jobs from the store only
+    // every processEvery: a worker taking a fanned-out run's chunks one after the other would idle
+    // up to that long between two. Announcing the free slot on the job channel (once the job has
+    // left Agenda's running set, hence setImmediate) makes this worker, or an idle one, claim the
+    // next job at once; a missed announcement only falls back to the poll. Only a processor runs
+    // jobs, so only a worker announces.
+    // Agenda re-emits other processes' job events with `remote` set: those announce their own.
+    const announce = (job: Job<unknown>, remote?: boolean): void => {
+      if (remote === true || job.attrs === undefined) return;
+      setImmediate(() => {
+        if (registry.stopping || channel.state !== 'connected') return;
+        const now = new Date();
+        channel
+          .publish({ jobId: job.attrs._id!, jobName: job.attrs.name, nextRunAt: now, priority: 0, timestamp: now, source: 'slot-freed' })
+          .catch((err: unknown) => opts.logger.debug({ err }, 'job store: free slot not announced; the next poll claims the job'));
+      });
+    };
+    agenda.on(`complete:${JOB_RUN}`, announce);
+    agenda.on(`complete:${JOB_CHUNK}`, announce);
+  }
   const processor: JobProcessor = {
     async start(handlers: JobHandlers, { sweepEveryMs }) {
       // A processor started again after a stop (one job store, a worker restarted in the same process) runs jobs again.
@@ -228,27 +249,6 @@ export async function createAgendaJobStore(opts: AgendaStoreOptions): Promise<Ag
       agenda.define(JOB_NIGHTLY, () => handlers.nightly(), single);
       agenda.define(JOB_SWEEP, () => handlers.sweep(), single);
       if (channel && channel.state !== 'disconnected') await channel.disconnect();
-      if (channel && !registry.announcing) {
-        // A finished run or chunk job frees a slot, but Agenda claims queued jobs from the store only
-        // every processEvery: a worker taking a fanned-out run's chunks one after the other would idle
-        // up to that long between two. Announcing the free slot on the job channel (once the job has
-        // left Agenda's running set, hence setImmediate) makes this worker, or an idle one, claim the
-        // next job at once; a missed announcement only falls back to the poll.
-        registry.announcing = true;
-        // Agenda re-emits other processes' job events with `remote` set: those announce their own.
-        const announce = (job: Job<unknown>, remote?: boolean): void => {
-          if (remote === true || job.attrs === undefined) return;
-          setImmediate(() => {
-            if (registry.stopping || channel.state !== 'connected') return;
-            const now = new Date();
-            channel
-              .publish({ jobId: job.attrs._id!, jobName: job.attrs.name, nextRunAt: now, priority: 0, timestamp: now, source: 'slot-freed' })
-              .catch((err: unknown) => opts.logger.debug({ err }, 'job store: free slot not announced; the next poll claims the job'));
-          });
-        };
-        agenda.on(`complete:${JOB_RUN}`, announce);
-        agenda.on(`complete:${JOB_CHUNK}`, announce);
-      }
       await agenda.start();
       await agenda.every(sweepEveryMs, JOB_SWEEP, undefined, { skipImmediate: true });
     },
