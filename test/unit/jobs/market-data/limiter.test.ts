@@ -125,19 +125,26 @@ describe('local limiter', () => {
     expect(n).toBe(1);
   });
 
-  it('lifting a hold early lets the held calls go at once (they do not sleep out the old hold)', async () => {
+  /** Under fake timers, a fresh paid limiter held for a minute and one call scheduled behind the hold (its start times since scheduling). */
+  function heldCall(): { held: CallLimiter; pending: Promise<string>; starts: number[] } {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-    limiter = createLimiter({ plan: 'paid', callsPerSecond: 1000, maxConcurrent: 4 });
-    limiter.holdFor(60_000);
+    const held = createLimiter({ plan: 'paid', callsPerSecond: 1000, maxConcurrent: 4 });
+    limiter = held;
+    held.holdFor(60_000);
     const starts: number[] = [];
     const t0 = Date.now();
-    const pending = limiter.schedule(async () => {
+    const pending = held.schedule(async () => {
       starts.push(Date.now() - t0);
       return 'ok';
     });
+    return { held, pending, starts };
+  }
+
+  it('lifting a hold early lets the held calls go at once (they do not sleep out the old hold)', async () => {
+    const { held, pending, starts } = heldCall();
     await vi.advanceTimersByTimeAsync(5_000);
     expect(starts).toHaveLength(0);
-    limiter.holdFor(0);
+    held.holdFor(0);
     await vi.advanceTimersByTimeAsync(50);
     expect(await pending).toBe('ok');
     expect(starts).toHaveLength(1);
@@ -145,17 +152,9 @@ describe('local limiter', () => {
   });
 
   it('shortening a hold wakes the held calls for the new end, not the old one', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-    limiter = createLimiter({ plan: 'paid', callsPerSecond: 1000, maxConcurrent: 4 });
-    limiter.holdFor(60_000);
-    const starts: number[] = [];
-    const t0 = Date.now();
-    const pending = limiter.schedule(async () => {
-      starts.push(Date.now() - t0);
-      return 'ok';
-    });
+    const { held, pending, starts } = heldCall();
     await vi.advanceTimersByTimeAsync(1_000);
-    limiter.holdFor(2_000);
+    held.holdFor(2_000);
     await vi.advanceTimersByTimeAsync(1_900);
     expect(starts).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(200);
