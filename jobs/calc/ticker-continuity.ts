@@ -77,6 +77,12 @@ export function successorsOf(symbol: string, changes: readonly TickerChange[]): 
     .map((s) => s.symbol);
 }
 
+/** The tickers the symbols' histories continue under that are not among `known` (default: the symbols themselves), sorted. */
+export function successorsBeyond(symbols: readonly string[], changes: readonly TickerChange[], known: ReadonlySet<string> = new Set(symbols)): string[] {
+  if (changes.length === 0) return [];
+  return [...new Set(symbols.flatMap((s) => successorsOf(s, changes)))].filter((s) => !known.has(s)).sort();
+}
+
 /** The continuous closes over the segments, ascending by date. */
 export function stitchCloses(segments: readonly TickerSegment[], closesOf: (symbol: string) => readonly Bar[] | undefined): Bar[] {
   const out: Bar[] = [];

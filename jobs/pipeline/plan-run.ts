@@ -7,7 +7,7 @@ import type { IsoDate } from '../../core/dates.js';
 import { CashFlowModel } from '../../db/models/cash-flow.model.js';
 import { TradeModel } from '../../db/models/trade.model.js';
 import { TickerChangeModel } from '../../db/models/ticker-change.model.js';
-import { successorsOf, type TickerChange } from '../calc/ticker-continuity.js';
+import { successorsBeyond, type TickerChange } from '../calc/ticker-continuity.js';
 import type { DatedAmount } from '../calc/portfolio-day.js';
 import { watermarks, type Watermark } from './watermark.js';
 
@@ -146,7 +146,7 @@ export async function planRun(db: Db, input: PlanInput): Promise<RunPlan> {
   // fetched with it (their betas are not needed: the old name's are computed on its continuous history).
   const held = [...symbolDates.keys()];
   const tickerChanges = held.length > 0 ? await TickerChangeModel.continuationsOf(db, held) : [];
-  const successors = tickerChanges.length > 0 ? held.flatMap((s) => successorsOf(s, tickerChanges)) : [];
+  const successors = successorsBeyond(held, tickerChanges);
   const symbols = portfolios.length > 0 ? [...new Set([...held, ...successors])].sort() : [];
 
   const lookbackFrom = (d: IsoDate, n: number): IsoDate => {

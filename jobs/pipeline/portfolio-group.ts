@@ -22,7 +22,7 @@ import { loadCorporateActions } from '../market-data/corporate-actions.js';
 import { computePortfolioDays, LONG_STALE_TRADING_DAYS } from '../calc/portfolio-day.js';
 import { STALE_PRICE_TRADING_DAYS } from '../calc/returns.js';
 import { TickerChangeModel } from '../../db/models/ticker-change.model.js';
-import { continuousActions, continuousCloses, successorsOf, tradedAs, type TickerChange } from '../calc/ticker-continuity.js';
+import { continuousActions, continuousCloses, successorsBeyond, tradedAs, type TickerChange } from '../calc/ticker-continuity.js';
 import { addTradingDays, nextTradingDay, tradingDayOnOrAfter, tradingDaysBetween } from '../calc/trading-calendar.js';
 import { isInterruption } from '../queue/job-queue.js';
 import { firstDateOf, planPortfolios, type PortfolioPlan } from './plan-run.js';
@@ -106,7 +106,7 @@ export async function loadAnalyticsInputs(
   // The run's prices carry its ticker changes (their new tickers are among its symbols); read alone,
   // one query checks for changes, and only a renamed symbol costs more reads (its new tickers').
   const knownChanges = held ? prices.tickerChanges : undefined;
-  const knownNext = knownChanges ? [...new Set(symbols.flatMap((s) => successorsOf(s, knownChanges)))].filter((s) => !symbols.includes(s)) : [];
+  const knownNext = knownChanges ? successorsBeyond(symbols, knownChanges) : [];
   const withNext = [...symbols, ...knownNext];
   const [betaMap, unavailableOwn, ids, loadedOwn, actionsOwn, coverageOwn, changes] = await Promise.all([
     SymbolFactorExposureModel.betasOf(db, symbols, first, target),
@@ -118,7 +118,7 @@ export async function loadAnalyticsInputs(
     knownChanges ?? TickerChangeModel.continuationsOf(db, symbols),
   ]);
   let [unavailable, loaded, actions, coverage] = [unavailableOwn, loadedOwn, actionsOwn, coverageOwn];
-  const next = knownChanges ? [] : [...new Set(symbols.flatMap((s) => successorsOf(s, changes)))].filter((s) => !symbols.includes(s));
+  const next = knownChanges ? [] : successorsBeyond(symbols, changes);
   if (next.length > 0) {
     const [u, c, a, w] = await Promise.all([
       SymbolModel.unavailable(db, next),

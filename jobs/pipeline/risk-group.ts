@@ -5,7 +5,7 @@
  * with upserts on their natural keys. The matrices are written for each portfolio's latest day.
  */
 import { TickerChangeModel } from '../../db/models/ticker-change.model.js';
-import { continuousActions, continuousCloses, successorsOf } from '../calc/ticker-continuity.js';
+import { continuousActions, continuousCloses, successorsBeyond } from '../calc/ticker-continuity.js';
 import type { IsoDate } from '../../core/dates.js';
 import type { PortfolioFailure } from '../../core/runs.js';
 import type { Db } from '../../db/models/base.model.js';
@@ -162,7 +162,7 @@ async function loadInputs(db: Db, symbols: readonly string[], first: IsoDate, ta
   // A renamed symbol's returns continue with its new ticker's (the run's prices carry its changes;
   // read alone, one query checks for them).
   const changes = held ? prices.tickerChanges : await TickerChangeModel.continuationsOf(db, symbols);
-  const next = [...new Set(symbols.flatMap((s) => successorsOf(s, changes)))].filter((s) => !all.includes(s));
+  const next = successorsBeyond(symbols, changes, new Set(all));
   const withNext = [...all, ...next];
   const closes = continuousCloses(await closesFrom(db, prices, withNext, from, target), changes);
   const actions = continuousActions(held && next.every((s) => prices.symbols.has(s)) ? prices.actions : await loadCorporateActions(db, withNext, from), changes);

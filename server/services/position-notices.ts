@@ -10,7 +10,7 @@ import { SymbolProfileModel } from '../../db/models/symbol-profile.model.js';
 import { TickerChangeModel } from '../../db/models/ticker-change.model.js';
 import { NO_CORPORATE_ACTIONS, sharesInForce } from '../../jobs/calc/corporate-actions.js';
 import { checkEntryPrice } from '../../jobs/calc/entry-price.js';
-import { continuousActions, successorsOf, tickerSegments } from '../../jobs/calc/ticker-continuity.js';
+import { continuousActions, successorsBeyond, tickerSegments } from '../../jobs/calc/ticker-continuity.js';
 import { loadCorporateActions } from '../../jobs/market-data/corporate-actions.js';
 
 export type PositionNoticeCode = 'entry_price_split_basis' | 'entry_price_far_from_close' | 'delisted' | 'ticker_changed';
@@ -113,7 +113,7 @@ export async function corporateActionsMet(
   const symbols = [...new Set(pub.map((p) => p.symbol))];
   // A renamed symbol's splits and dividends continue with its new ticker's from the change date on.
   const chains = await TickerChangeModel.continuationsOf(db, symbols);
-  const actions = continuousActions(await loadCorporateActions(db, [...symbols, ...symbols.flatMap((s) => successorsOf(s, chains))]), chains);
+  const actions = continuousActions(await loadCorporateActions(db, [...symbols, ...successorsBeyond(symbols, chains)]), chains);
   const out: CorporateActionMet[] = [];
   for (const p of pub) {
     const a = actions.get(p.symbol) ?? NO_CORPORATE_ACTIONS;

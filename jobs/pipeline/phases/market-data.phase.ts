@@ -1,5 +1,5 @@
 import { TickerChangeModel } from '../../../db/models/ticker-change.model.js';
-import { continuousCloses, successorsOf } from '../../calc/ticker-continuity.js';
+import { continuousCloses, successorsBeyond } from '../../calc/ticker-continuity.js';
 import type { EnsureBarsResult } from '../../market-data/market-data.js';
 import type { Phase, RunContext } from '../run-context.js';
 
@@ -71,7 +71,7 @@ export const marketDataPhase: Phase = {
       const held = [...plan.symbolDates.keys()];
       plan.tickerChanges = await TickerChangeModel.continuationsOf(deps.knex, held);
       const known = new Set(plan.symbols);
-      const fresh = [...new Set(held.flatMap((s) => successorsOf(s, plan.tickerChanges)))].filter((s) => !known.has(s)).sort();
+      const fresh = successorsBeyond(held, plan.tickerChanges, known);
       if (fresh.length === 0) break;
       rec.log(`following ticker changes: fetching ${fresh.join(', ')}`);
       plan.symbols = [...plan.symbols, ...fresh].sort();

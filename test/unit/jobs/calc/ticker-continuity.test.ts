@@ -9,6 +9,7 @@ import {
   continuousActions,
   continuousCloses,
   stitchHistory,
+  successorsBeyond,
   successorsOf,
   tickerSegments,
   tradedAs,
@@ -154,6 +155,10 @@ describe('continuous maps and chains', () => {
       { symbol: 'CCC', from: '2024-06-06', until: null },
     ]);
     expect(successorsOf('AAA', chain)).toEqual(['BBB', 'CCC']);
+    // The tickers to read besides the held ones: each once, none already known.
+    expect(successorsBeyond(['AAA', 'BBB', 'XXX'], chain)).toEqual(['CCC']);
+    expect(successorsBeyond(['AAA', 'XXX'], chain, new Set(['CCC']))).toEqual(['BBB']);
+    expect(successorsBeyond(['AAA'], [])).toEqual([]);
     expect(['2024-06-03', '2024-06-04', '2024-06-05', '2024-06-06', '2024-06-07'].map((d) => tradedAs('AAA', d, chain))).toEqual(['AAA', 'BBB', 'BBB', 'CCC', 'CCC']);
     const stitched = continuousCloses(
       new Map([
